@@ -1,0 +1,224 @@
+"""A JSON command interface to pynet for hosts that are not Python: the browser's Web Worker.
+
+The worker creates one `Host` with the bytes of the MNIST digits file and sends every command through
+`handle(message_json, payload)`, which always returns a JSON string: `{"ok": true, ...}` or
+`{"ok": false, "error": "<one line for the user>"}` (plus `"detail"`, a traceback, for bugs). Python
+exceptions never cross into JavaScript, so the page can show every message as is.
+
+Commands (`type`): presets, configure, run, stop, predict, weights, samples, export, import, status.
+`payload` carries what JSON cannot carry cheaply: the pixels to classify (a Float32Array), the bytes of
+an imported model, or, for `run`, a `should_stop()` callable checked between batches. Keeping this
+layer in Python makes the whole protocol testable in CPython (tests/test_host.py).
+"""
+import base64
+import json
+import math
+import traceback
+
+import numpy as np
+
+from . import data, presets, saving
+from .errors import PynetError
+from .layers import Conv2D, Dense, Softmax
+
+
+class Host:
+    def __init__(self, digits_bytes, dtype=np.float32):
+        self.digits = data.read_digits(digits_bytes, dtype)
+        self.dtype = dtype
+        self.trainer = None
+        self.model = None
+        self.preset = None  # name of the preset the current model comes from
+        # Imported models are evaluated on the default test set until a preset is configured.
+        test_pool = len(self.digits) - self.digits.train_count
+        self.test = data.split(self.digits, 1, min(1000, test_pool))[1]
+        self.stopped = False
+
+    def handle(self, message_json, payload=None):
+        try:
+            message = json.loads(message_json)
+            handler = getattr(self, "cmd_" + str(message.get("type", "")).replace("-", "_"), None)
+            if handler is None:
+                raise PynetError(f"unknown command {message.get('type')!r}")
+            reply = {"ok": True, **handler(message, payload)}
+        except PynetError as error:
+            reply = {"ok": False, "error": str(error)}
+        except Exception as error:  # a bug: say so plainly, keep the traceback for the console
+            reply = {"ok": False, "error": f"Internal error: {type(error).__name__}: {error}",
+                     "detail": traceback.format_exc()}
+        return json.dumps(finite(reply))
+
+    # -- training --------------------------------------------------------------------------------------
+    def cmd_presets(self, message, payload):
+        return {"presets": [p.describe() for p in presets.PRESETS.values()]}
+
+    def cmd_configure(self, message, payload):
+        preset = presets.get(message.get("preset"))
+        params = preset.resolve(message.get("params") or {})
+        train, test = data.split(self.digits, params["train_size"], params["test_size"])
+        self.trainer = presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
+        self.model, self.preset, self.test, self.stopped = self.trainer.model, preset.name, test, False
+        return {"summary": self.summary()}
+
+    def cmd_run(self, message, payload):
+        trainer = self.require_trainer()
+        if self.stopped:
+            raise PynetError("training was stopped; press Train to start again")
+        max_seconds = min(max(float(message.get("max_seconds", 0.05)), 0.001), 5.0)
+        events = trainer.run(max_seconds=max_seconds, should_stop=payload if callable(payload) else None)
+        state = "stopped" if trainer.interrupted else trainer.state
+        return {"events": coalesce(events), "done": trainer.done, "state": state}
+
+    def cmd_stop(self, message, payload):
+        """End training where it is: the model is kept, evaluated on the test set, ready to use."""
+        trainer = self.require_trainer()
+        self.stopped = True
+        test_loss, test_accuracy = trainer.evaluate(trainer.test_x, trainer.test_labels)
+        return {"event": {"type": "stopped", "iteration": trainer.iteration, "test_loss": test_loss,
+                          "test_accuracy": test_accuracy}}
+
+    def cmd_status(self, message, payload):
+        return {"status": self.summary()}
+
+    # -- using the model -------------------------------------------------------------------------------
+    def cmd_predict(self, message, payload):
+        model = self.require_model()
+        pixels = as_array(payload, np.float32)
+        if pixels.size != 784:
+            raise PynetError(f"a drawing must have 784 pixels (28x28), got {pixels.size}")
+        if not np.isfinite(pixels).all():
+            raise PynetError("the drawing holds invalid (NaN or infinite) pixels")
+        outputs = model.forward(np.clip(pixels, 0, 1).reshape(1, 784).astype(model.dtype))[0]
+        probabilities = as_probabilities(outputs, isinstance(model.layers[-1], Softmax))
+        return {"probabilities": probabilities.tolist(), "digit": int(np.argmax(probabilities))}
+
+    def cmd_weights(self, message, payload):
+        model = self.require_model()
+        max_tiles = int(message.get("max_tiles", 16))
+        tiles, height, width = first_layer_tiles(model, max(1, min(max_tiles, 256)))
+        return {"tiles": len(tiles), "height": height, "width": width, "pixels_b64": b64(tiles)}
+
+    def cmd_samples(self, message, payload):
+        model = self.require_model()
+        count = max(1, min(int(message.get("count", 20)), len(self.test)))
+        images = self.test.images[:count]
+        predictions = model.predict(images.astype(model.dtype)).argmax(axis=1)
+        pixels = np.round(images * 255).astype(np.uint8)
+        return {"labels": self.test.labels[:count].tolist(), "predictions": predictions.tolist(),
+                "pixels_b64": b64(pixels)}
+
+    def cmd_export(self, message, payload):
+        model = self.require_model()
+        metrics = {}
+        if self.trainer is not None and self.trainer.last_evaluation:
+            metrics = {k: v for k, v in self.trainer.last_evaluation.items() if k != "type"}
+        params = self.trainer.params if self.trainer is not None else {}
+        blob = saving.to_bytes(model, preset=self.preset, params=params, metrics=metrics)
+        return {"filename": f"pynet-{self.preset or 'model'}.npz", "bytes_b64": b64(blob)}
+
+    def cmd_import(self, message, payload):
+        if payload is None:
+            raise PynetError("no model file was given")
+        loaded = saving.load(bytes(as_array(payload, np.uint8)))  # raises before anything changes
+        self.model, self.preset, self.trainer, self.stopped = loaded.model, loaded.preset, None, True
+        self.imported_metrics = loaded.metrics
+        return {"summary": self.summary()}
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def require_model(self):
+        if self.model is None:
+            raise PynetError("Train or import a model first")
+        return self.model
+
+    def require_trainer(self):
+        if self.trainer is None:
+            raise PynetError("no training is configured; choose a preset and press Train")
+        return self.trainer
+
+    def summary(self):
+        summary = {"preset": self.preset, "layers": self.model.summary() if self.model else [],
+                   "parameters": self.model.parameter_count if self.model else 0}
+        if self.trainer is not None:
+            t = self.trainer
+            summary.update(params=t.params, state="stopped" if self.stopped else t.state,
+                           iteration=t.iteration, iterations=t.iterations, evaluation=t.last_evaluation)
+        elif self.model is not None:
+            loss, accuracy = evaluate_model(self.model, self.test)
+            summary.update(state="imported", metrics=getattr(self, "imported_metrics", {}),
+                           test_accuracy=accuracy)
+        return summary
+
+
+def evaluate_model(model, dataset):
+    outputs = model.predict(dataset.images.astype(model.dtype))
+    return None, float(np.mean(outputs.argmax(axis=1) == dataset.labels))
+
+
+def as_probabilities(outputs, is_softmax):
+    """A softmax output already is a distribution. A squared-error network's outputs approximate one-hot
+    targets, so its clipped, normalised outputs are shown as scores that sum to 1."""
+    outputs = outputs.astype(np.float64)
+    if is_softmax:
+        return outputs / outputs.sum()
+    scores = np.clip(outputs, 0, None)
+    total = scores.sum()
+    return scores / total if total > 0 else np.full(len(outputs), 1 / len(outputs))
+
+
+def first_layer_tiles(model, max_tiles):
+    """Grey images of the first weighted layer, 128 = zero, each tile scaled by its largest |weight|:
+    a dense layer's column per hidden unit as 28x28, or a convolution's kernels as k x k."""
+    layer = next((l for l in model.layers if isinstance(l, (Dense, Conv2D))), None)
+    if layer is None:
+        return np.zeros((0, 0, 0), np.uint8), 0, 0
+    weights = layer.params["weight"]
+    if isinstance(layer, Conv2D):
+        k = layer.kernel_size
+        tiles = weights.T.reshape(-1, k, k, layer.in_shape[2])[..., 0]
+    else:
+        side = int(round(math.sqrt(weights.shape[0])))
+        if side * side != weights.shape[0]:
+            return np.zeros((0, 0, 0), np.uint8), 0, 0
+        tiles = weights.T.reshape(-1, side, side)
+    tiles = tiles[:max_tiles].astype(np.float64)
+    scale = np.abs(tiles).reshape(len(tiles), -1).max(axis=1).reshape(-1, 1, 1)
+    tiles = 128 + 127 * tiles / np.where(scale > 0, scale, 1)
+    return np.round(tiles).astype(np.uint8), tiles.shape[1], tiles.shape[2]
+
+
+def coalesce(events):
+    """Keep every iteration/evaluation/terminal event but only the last batch event: a per-image preset
+    makes a thousand batch events a second, which no page needs."""
+    last = max((i for i, e in enumerate(events) if e["type"] == "batch"), default=None)
+    return [e for i, e in enumerate(events) if e["type"] != "batch" or i == last]
+
+
+def as_array(payload, dtype):
+    """A NumPy array from a JavaScript typed array (through Pyodide's `to_py`), bytes or a sequence."""
+    if payload is None:
+        raise PynetError("this command needs data (pixels or file bytes) and none was given")
+    if hasattr(payload, "to_py"):
+        payload = payload.to_py()
+    if isinstance(payload, memoryview) and payload.format != "B":  # e.g. a Float32Array's "f"
+        return np.asarray(payload).astype(dtype, copy=False)
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        return np.frombuffer(payload, np.uint8).astype(dtype, copy=False)
+    return np.asarray(payload, dtype=dtype)
+
+
+def b64(array_or_bytes):
+    raw = array_or_bytes.tobytes() if isinstance(array_or_bytes, np.ndarray) else array_or_bytes
+    return base64.b64encode(raw).decode("ascii")
+
+
+def finite(value):
+    """JSON has no NaN or Infinity (JavaScript's JSON.parse rejects them): they become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    if isinstance(value, np.generic):
+        return finite(value.item())
+    return value

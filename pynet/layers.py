@@ -1,0 +1,245 @@
+"""Layers: each maps a batch forward and a delta backward, and owns its parameters.
+
+The names follow *Grokking Deep Learning*: what flows backward is a *delta* (the gradient of the loss with
+respect to a layer's output), and a layer's `backward(delta)` stores the gradients of its own parameters
+in `grads` and returns the delta of its input, e.g. for a dense layer
+
+    weights_1_2_delta = layer_1.T.dot(layer_2_delta)
+    layer_1_delta     = layer_2_delta.dot(weights_1_2.T)
+
+Every layer caches during `forward` what its `backward` needs, so one forward must precede one backward.
+A batch is always the first axis. Parameters live in `params` (name -> array, updated in place by the
+optimiser) and their gradients in `grads` under the same names.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+class Layer:
+    """Base: no parameters, identity `config`. Subclasses set `params`/`grads` in `__init__`."""
+
+    def __init__(self):
+        self.params = {}
+        self.grads = {}
+        # The first layer's input delta is never used (the notebook never computes `layer_0_delta`):
+        # `Sequential` turns this off there and the layer skips that matrix product.
+        self.needs_input_delta = True
+
+    def forward(self, x, training=False):
+        raise NotImplementedError
+
+    def backward(self, delta):
+        raise NotImplementedError
+
+    def config(self):
+        """The constructor arguments, as plain JSON values: enough to rebuild the layer for loading."""
+        return {}
+
+    def astype(self, dtype):
+        for name, value in self.params.items():
+            self.params[name] = value.astype(dtype)
+        return self
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Dense(Layer):
+    """`layer_1 = layer_0.dot(weights_0_1)`, plus an optional bias (the notebook's networks have none)."""
+
+    def __init__(self, n_in, n_out, bias=False, dtype=np.float32):
+        super().__init__()
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.params["weight"] = np.zeros((self.n_in, self.n_out), dtype)
+        if bias:
+            self.params["bias"] = np.zeros(self.n_out, dtype)
+
+    def forward(self, x, training=False):
+        self.input = x
+        out = x.dot(self.params["weight"])
+        if "bias" in self.params:
+            out += self.params["bias"]
+        return out
+
+    def backward(self, delta):
+        weights = self.params["weight"]
+        self.grads["weight"] = self.input.T.dot(delta)
+        if "bias" in self.params:
+            self.grads["bias"] = delta.sum(axis=0)
+        return delta.dot(weights.T) if self.needs_input_delta else None
+
+    def config(self):
+        return {"n_in": self.n_in, "n_out": self.n_out, "bias": "bias" in self.params}
+
+
+class ReLU(Layer):
+    """`relu(x) = (x > 0) * x`; its derivative, taken from the output as the notebook does, is `output > 0`."""
+
+    def forward(self, x, training=False):
+        self.output = np.maximum(x, 0)
+        return self.output
+
+    def backward(self, delta):
+        return delta * (self.output > 0)  # relu2deriv(layer_1)
+
+
+class Tanh(Layer):
+    """`tanh(x)`, whose derivative from the output is `1 - output ** 2`."""
+
+    def forward(self, x, training=False):
+        self.output = np.tanh(x)
+        return self.output
+
+    def backward(self, delta):
+        return delta * (1 - self.output ** 2)  # tanh2deriv(layer_1)
+
+
+class Softmax(Layer):
+    """Numerically stable softmax over the last axis (the notebook's `exp(x) / sum` overflows past x ~ 700
+    in float64 and ~ 88 in float32; subtracting the row maximum changes nothing else)."""
+
+    def forward(self, x, training=False):
+        exps = np.exp(x - x.max(axis=-1, keepdims=True))
+        self.output = exps / exps.sum(axis=-1, keepdims=True)
+        return self.output
+
+    def backward(self, delta):
+        # The Jacobian-vector product of softmax. Training with `SoftmaxCrossEntropy` skips it: that loss
+        # returns the delta of the logits, `(output - target) / n`, directly.
+        p = self.output
+        return p * (delta - (delta * p).sum(axis=-1, keepdims=True))
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training keep each unit with probability `1 - rate` and scale the kept ones by
+    `1 / (1 - rate)`, so nothing changes at test time. The notebook's `layer_1 *= dropout_mask * 2`.
+
+    `notebook=True` reproduces two of the notebook's quirks, which change its figures:
+    - the mask multiplies the previous layer's output *in place*, so that layer's derivative is taken at
+      the dropped, doubled values (harmless for ReLU; for tanh it gives `1 - (2h)**2` instead of `1 - h**2`);
+    - the backward pass multiplies by the mask only (`layer_1_delta *= dropout_mask`), not by `mask * 2`,
+      so the gradient below the dropout is half the true one.
+    """
+
+    def __init__(self, rate=0.5, random=None, notebook=False):
+        super().__init__()
+        if not 0 <= rate < 1:
+            raise ValueError(f"dropout rate must be in [0, 1), got {rate}")
+        self.rate, self.random, self.notebook = float(rate), random, bool(notebook)
+        self.mask = None
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0:
+            self.mask = None
+            return x
+        keep = 1 - self.rate
+        self.mask = self.random.keep_mask(x.shape, keep, x.dtype)  # dropout_mask
+        if self.notebook:
+            x *= self.mask * (1 / keep)  # layer_1 *= dropout_mask * 2
+            return x
+        self.scaled_mask = self.mask * (1 / keep)
+        return x * self.scaled_mask
+
+    def backward(self, delta):
+        if self.mask is None:
+            return delta
+        if self.notebook:
+            return delta * self.mask  # layer_1_delta *= dropout_mask
+        return delta * self.scaled_mask
+
+    def config(self):
+        return {"rate": self.rate, "notebook": self.notebook}
+
+
+class Conv2D(Layer):
+    """Kernels slid over images `(N, H, W, C)` giving `(N, OH, OW, K)`, as one matrix product.
+
+    im2col by stride tricks: `sliding_window_view` exposes every window without copying, one reshape lays
+    them out as rows `(N*OH*OW, kh*kw*C)` (the notebook's `flattened_input`) and `flattened_input.dot(kernels)`
+    with kernels `(kh*kw*C, K)` gives every output pixel of every kernel at once. No Python loop over pixels.
+
+    `notebook_windows=True` takes the notebook's `range(28 - 3)` windows per axis (25, one short of the
+    26 a valid 3x3 convolution has), dropping the last row and column of windows.
+    """
+
+    def __init__(self, in_shape, kernels, kernel_size=3, notebook_windows=False, dtype=np.float32):
+        super().__init__()
+        self.in_shape = tuple(int(d) for d in in_shape)  # (H, W, C)
+        self.kernels, self.kernel_size = int(kernels), int(kernel_size)
+        self.notebook_windows = bool(notebook_windows)
+        h, w, c = self.in_shape
+        k = self.kernel_size
+        short = 1 if self.notebook_windows else 0
+        self.out_shape = (h - k + 1 - short, w - k + 1 - short, self.kernels)
+        self.params["weight"] = np.zeros((k * k * c, self.kernels), dtype)
+
+    def windows(self, x):
+        """`(N*OH*OW, kh*kw*C)`: every window as a row, pixels in (row, column, channel) order."""
+        oh, ow, _ = self.out_shape
+        k = self.kernel_size
+        views = sliding_window_view(x, (k, k), axis=(1, 2))[:, :oh, :ow]  # (N, OH, OW, C, kh, kw)
+        return views.transpose(0, 1, 2, 4, 5, 3).reshape(-1, k * k * x.shape[3])
+
+    def forward(self, x, training=False):
+        self.input_shape = x.shape
+        self.flattened_input = self.windows(x)
+        kernel_output = self.flattened_input.dot(self.params["weight"])
+        return kernel_output.reshape((x.shape[0],) + self.out_shape)
+
+    def backward(self, delta):
+        delta_rows = delta.reshape(-1, self.kernels)
+        self.grads["weight"] = self.flattened_input.T.dot(delta_rows)  # kernel_update
+        if not self.needs_input_delta:
+            return None
+        return self.scatter_windows(delta_rows.dot(self.params["weight"].T))
+
+    def scatter_windows(self, window_deltas):
+        """col2im: add each window's delta back onto the pixels it covers (a loop over the k*k kernel
+        offsets, each a whole-array add, not over pixels)."""
+        n, (oh, ow, _), k = self.input_shape[0], self.out_shape, self.kernel_size
+        c = self.input_shape[3]
+        window_deltas = window_deltas.reshape(n, oh, ow, k, k, c)
+        input_delta = np.zeros(self.input_shape, window_deltas.dtype)
+        for i in range(k):
+            for j in range(k):
+                input_delta[:, i:i + oh, j:j + ow, :] += window_deltas[:, :, :, i, j, :]
+        return input_delta
+
+    def config(self):
+        return {"in_shape": list(self.in_shape), "kernels": self.kernels,
+                "kernel_size": self.kernel_size, "notebook_windows": self.notebook_windows}
+
+
+class Reshape(Layer):
+    """Views each example with a new shape, e.g. a flat 784-pixel row as a 28x28x1 image."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(int(d) for d in shape)
+
+    def forward(self, x, training=False):
+        self.input_shape = x.shape
+        return x.reshape((x.shape[0],) + self.shape)
+
+    def backward(self, delta):
+        return delta.reshape(self.input_shape)
+
+    def config(self):
+        return {"shape": list(self.shape)}
+
+
+class Flatten(Layer):
+    """`(N, ...)` to `(N, features)`: a view, so a following in-place dropout still reaches the cached
+    output of the layer before (the notebook's conv cell relies on that)."""
+
+    def forward(self, x, training=False):
+        self.input_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, delta):
+        return delta.reshape(self.input_shape)
+
+
+# Every layer a saved model may name: loading rebuilds only these, from plain JSON arguments.
+LAYER_TYPES = {cls.__name__: cls for cls in (Dense, ReLU, Tanh, Softmax, Dropout, Conv2D, Reshape, Flatten)}

@@ -1,0 +1,359 @@
+// Page wiring: connects the worker client to the UI modules and keeps the button states in
+// one place (applyState). All heavy work happens in the worker; the main thread only renders.
+
+import { TrainerClient } from './trainer-client.js';
+import { StatusView } from './ui/status.js';
+import { ParamsForm } from './ui/params-form.js';
+import { TrainingCharts } from './ui/charts.js';
+import { FiguresView } from './ui/figures.js';
+import { DrawPad } from './ui/draw-pad.js';
+import { toMnist } from './ui/preprocess.js';
+import { paintGray } from './ui/pixels.js';
+import { ProbabilityView } from './ui/probabilities.js';
+import { WeightsView } from './ui/weights-view.js';
+import { SampleStrip } from './ui/sample-strip.js';
+
+const $ = (id) => document.getElementById(id);
+const WEIGHTS_EVERY_MS = 1000;
+const SAMPLES_EVERY_MS = 3000;
+const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+const HINT_NO_MODEL = 'Train or import a model to classify your drawing.';
+const HINT_DRAW = 'Draw a digit in the box to see what the network thinks.';
+
+// ── UI modules ─────────────────────────────────────────────────────────────────────────────
+const status = new StatusView({
+  text: $('status'), dot: $('status-dot'), progress: $('load-progress'), steps: $('load-steps'),
+  detail: $('status-detail'), error: $('error'), errorMessage: $('error-message'), errorDismiss: $('error-dismiss'),
+});
+const form = new ParamsForm({
+  select: $('preset'), grid: $('params-grid'), fieldset: $('params'),
+  network: $('preset-network'), description: $('preset-description'), summary: $('form-summary'),
+}, () => applyState());
+const charts = new TrainingCharts({ loss: $('chart-loss'), accuracy: $('chart-accuracy'), empty: $('chart-empty') });
+const figures = new FiguresView({
+  iteration: $('fig-iteration'), trainAcc: $('fig-train-acc'), testAcc: $('fig-test-acc'),
+  speed: $('fig-speed'), batchBar: $('batch-bar'),
+});
+const probs = new ProbabilityView({ bars: $('probabilities'), prediction: $('prediction'), hint: $('predict-hint') });
+const weightsView = new WeightsView($('weights'), $('weights-caption'));
+const samples = new SampleStrip($('samples'));
+const preview = $('preview');
+const pad = new DrawPad($('draw-canvas'), { onChange: () => schedulePredict() });
+
+const buttons = {
+  train: $('train'), pause: $('pause'), stop: $('stop'), reset: $('reset'),
+  exportBtn: $('export'), importInput: $('import'), importLabel: $('import-label'),
+};
+
+// ── state ──────────────────────────────────────────────────────────────────────────────────
+// phase: loading | ready | training | pausing | paused | stopping | stopped | done | diverged | broken
+let phase = 'loading';
+let hasModel = false;
+let client = null;
+let modelName = '';
+let refreshTimer = null;
+let lastSamplesAt = 0;
+
+function applyState() {
+  const busy = phase === 'training' || phase === 'pausing' || phase === 'paused' || phase === 'stopping';
+  const usable = !['loading', 'broken'].includes(phase);
+  form.setEnabled(usable && !busy);
+  buttons.train.disabled = !(usable && !busy && form.valid);
+  buttons.pause.disabled = !(phase === 'training' || phase === 'paused');
+  buttons.pause.textContent = phase === 'paused' ? 'Resume' : phase === 'pausing' ? 'Pausing…' : 'Pause';
+  buttons.pause.setAttribute('aria-pressed', phase === 'paused' ? 'true' : 'false');
+  buttons.stop.disabled = !(phase === 'training' || phase === 'paused' || phase === 'pausing');
+  buttons.exportBtn.disabled = !(usable && hasModel && !busy);
+  const canImport = usable && !busy;
+  buttons.importInput.disabled = !canImport;
+  buttons.importLabel.setAttribute('aria-disabled', canImport ? 'false' : 'true');
+}
+
+function setPhase(next) {
+  phase = next;
+  const words = {
+    loading: ['loading', null], ready: ['ready', 'Ready'], training: ['training', 'Training…'],
+    pausing: ['training', 'Pausing…'], paused: ['paused', 'Paused'], stopping: ['training', 'Stopping…'],
+    stopped: ['stopped', 'Stopped'], done: ['done', 'Done'], diverged: ['diverged', 'Diverged'], broken: ['error', 'Error'],
+  };
+  const [dot, word] = words[next];
+  if (word) status.set(dot, word);
+  applyState();
+  if (['training'].includes(next)) startRefresh(); else stopRefresh();
+}
+
+// ── worker lifecycle ───────────────────────────────────────────────────────────────────────
+function startClient() {
+  client = new TrainerClient();
+  const c = client;
+  const on = (type, fn) => c.addEventListener(type, (e) => { if (c === client) fn(e.detail); });
+  on('progress', (m) => status.loading(m.step, m.fraction, m.note));
+  on('ready', (m) => {
+    form.setPresets(m.presets || []);
+    const info = m.info || {};
+    status.ready([`Pyodide ${info.pyodide || ''}`, info.numpy ? `NumPy ${info.numpy}` : '', info.isolated ? '' : 'no shared memory: pause acts between steps']
+      .filter(Boolean).join(' · '));
+    setPhase('ready');
+    schedulePredict();
+  });
+  on('training', (m) => {
+    charts.add(m.events);
+    figures.update(m.events);
+  });
+  on('paused', () => { setPhase('paused'); charts.redraw(); refreshViews(); });
+  on('resumed', () => setPhase('training'));
+  on('stopped', () => { setPhase('stopped'); charts.redraw(); refreshViews(); });
+  on('done', (m) => {
+    if (m.event) figures.update([m.event]);
+    setPhase('done');
+    charts.redraw();
+    refreshViews();
+  });
+  on('diverged', (m) => {
+    setPhase('diverged');
+    charts.redraw();
+    const at = typeof m.iteration === 'number' ? ` at iteration ${m.iteration + 1}` : '';
+    status.showError(`Training diverged${at}: ${m.message} Try a smaller learning rate (alpha), then train again.`);
+  });
+  on('error', (m) => {
+    console.warn('pynet worker error:', m.message, m.detail || '');
+    status.showError(m.message);
+    if (m.fatal) {
+      if (m.phase === 'init') status.loadFailed();
+      hasModel = false;
+      setPhase('broken');
+      probs.clear('Python is not running. Press Reset to start again.');
+    } else if (phase === 'training' || phase === 'pausing' || phase === 'stopping') {
+      // The worker follows a training error with "stopped"; keep buttons coherent meanwhile.
+      setPhase('stopped');
+    }
+  });
+  status.startLoading();
+  setPhase('loading');
+  c.start();
+}
+
+function reset() {
+  client?.terminate();
+  stopRefresh();
+  hasModel = false;
+  modelName = '';
+  inflight = false;
+  queued = null;
+  status.clearError();
+  charts.reset();
+  figures.reset();
+  weightsView.clear();
+  samples.clear();
+  probs.clear(HINT_NO_MODEL);
+  startClient();
+}
+
+// ── training ───────────────────────────────────────────────────────────────────────────────
+async function train(event) {
+  event?.preventDefault();
+  const config = form.config();
+  if (!config || buttons.train.disabled) return;
+  status.clearError();
+  buttons.train.disabled = true;
+  const reply = await client.train(config);
+  if (!reply.ok) {
+    status.showError(reply.error || 'Python refused these settings.');
+    if (reply.detail) console.warn(reply.detail);
+    applyState();
+    return;
+  }
+  hasModel = true;
+  modelName = config.preset;
+  charts.reset();
+  figures.reset(config.params.iterations ?? reply.summary?.params?.iterations ?? null);
+  weightsView.clear();
+  samples.clear();
+  lastSamplesAt = 0;
+  const summary = reply.summary || {};
+  status.set('training', 'Training…', summary.parameters ? `${modelName}: ${summary.parameters.toLocaleString('en-US')} parameters` : modelName);
+  setPhase('training');
+  schedulePredict();
+}
+
+function togglePause() {
+  if (phase === 'training') {
+    setPhase('pausing');
+    client.pause();
+  } else if (phase === 'paused') {
+    client.resume();
+  }
+}
+
+function stop() {
+  if (phase === 'training' || phase === 'paused' || phase === 'pausing') {
+    setPhase('stopping');
+    client.stop();
+  }
+}
+
+// Weights (and now and then the test strip) are refreshed while training, one request at a time.
+let refreshing = false;
+function startRefresh() {
+  if (refreshTimer) return;
+  refreshTimer = setInterval(() => {
+    if (refreshing) return;
+    const withSamples = performance.now() - lastSamplesAt > SAMPLES_EVERY_MS;
+    refreshViews(withSamples);
+  }, WEIGHTS_EVERY_MS);
+}
+
+function stopRefresh() {
+  clearInterval(refreshTimer);
+  refreshTimer = null;
+}
+
+async function refreshViews(withSamples = true) {
+  if (!hasModel || !client || client.dead) return;
+  refreshing = true;
+  const c = client;
+  try {
+    const w = await c.weights(16);
+    if (c !== client) return;
+    if (w.ok) weightsView.show(w);
+    if (withSamples) {
+      lastSamplesAt = performance.now();
+      const s = await c.samples(20);
+      if (c !== client) return;
+      if (s.ok) samples.show(s);
+    }
+  } finally {
+    refreshing = false;
+  }
+  schedulePredict(true);
+}
+
+// ── drawing → prediction ───────────────────────────────────────────────────────────────────
+// At most one predict request in flight, at most one per animation frame; the newest drawing
+// wins (older ones that were waiting are dropped).
+let frameRequested = false;
+let inflight = false;
+let queued = null;
+
+function schedulePredict() {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(() => {
+    frameRequested = false;
+    predictNow();
+  });
+}
+
+function predictNow() {
+  $('pad-placeholder').hidden = !pad.empty;
+  if (pad.empty) {
+    paintGray(preview, new Float32Array(784), 28, 28, 255);
+    queued = null;
+    probs.clear(hasModel ? HINT_DRAW : HINT_NO_MODEL);
+    return;
+  }
+  const { ink, width, height } = pad.readInk();
+  const pixels = toMnist(ink, width, height);
+  if (!pixels) return;
+  paintGray(preview, pixels, 28, 28, 255);
+  if (!hasModel || !client || client.dead || phase === 'loading') {
+    probs.clear(HINT_NO_MODEL);
+    return;
+  }
+  queued = pixels;
+  pump();
+}
+
+async function pump() {
+  if (inflight || !queued) return;
+  const pixels = queued;
+  queued = null;
+  inflight = true;
+  const c = client;
+  let reply;
+  try {
+    reply = await c.predict(pixels);
+  } finally {
+    inflight = false;
+  }
+  if (c !== client) return;
+  if (pad.empty) {
+    probs.clear(hasModel ? HINT_DRAW : HINT_NO_MODEL);
+  } else if (reply.ok) {
+    probs.show(reply.probabilities, reply.digit);
+  } else {
+    probs.clear(reply.error || HINT_NO_MODEL);
+  }
+  if (queued) pump();
+}
+
+// ── model files ────────────────────────────────────────────────────────────────────────────
+async function exportModel() {
+  const reply = await client.exportModel();
+  if (!reply.ok) {
+    status.showError(`Export failed: ${reply.error}`);
+    return;
+  }
+  const blob = new Blob([reply.bytes], { type: 'application/octet-stream' });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = reply.filename || `pynet-${modelName || 'model'}.npz`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function importModel() {
+  const input = buttons.importInput;
+  const file = input.files && input.files[0];
+  input.value = '';              // choosing the same file again still fires "change"
+  if (!file) return;
+  if (file.size > MAX_IMPORT_BYTES) {
+    status.showError(`"${file.name}" is too large to be a pynet model (${(file.size / 1e6).toFixed(1)} MB).`);
+    return;
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const reply = await client.importModel(bytes);
+  if (!reply.ok) {
+    status.showError(`Could not import "${file.name}": ${reply.error}${hasModel ? ' The current model is kept.' : ''}`);
+    return;
+  }
+  status.clearError();
+  hasModel = true;
+  const summary = reply.summary || {};
+  modelName = summary.preset || file.name;
+  charts.reset();
+  figures.reset();
+  if (summary.preset && form.presets.some((p) => p.name === summary.preset)) {
+    form.els.select.value = summary.preset;
+    form.renderPreset();
+  }
+  setPhase('ready');
+  status.set('ready', 'Ready', `Imported ${file.name}${summary.parameters ? ` · ${summary.parameters.toLocaleString('en-US')} parameters` : ''}`);
+  refreshViews();
+  schedulePredict();
+}
+
+// ── events ─────────────────────────────────────────────────────────────────────────────────
+$('train-form').addEventListener('submit', train);
+buttons.pause.addEventListener('click', togglePause);
+buttons.stop.addEventListener('click', stop);
+buttons.reset.addEventListener('click', reset);
+buttons.exportBtn.addEventListener('click', exportModel);
+buttons.importInput.addEventListener('change', importModel);
+$('clear').addEventListener('click', () => pad.clear());
+
+// A hook for the end-to-end tests (and for the curious, from the console).
+window.__pynet = {
+  chartPoints: () => charts.points(),
+  phase: () => phase,
+  hasModel: () => hasModel,
+  isolated: () => Boolean(client && client.isolated),
+  predictInFlight: () => inflight || queued !== null || frameRequested,
+};
+
+probs.clear(HINT_NO_MODEL);
+paintGray(preview, new Float32Array(784), 28, 28, 255);
+startClient();

@@ -1,0 +1,168 @@
+// Live training curves with uPlot: loss and accuracy against iteration, train and test series.
+// Every iteration/evaluation event becomes a point, but the charts are redrawn at a bounded
+// rate (REDRAW_MS) so a fast network cannot keep the main thread busy.
+
+import uPlot from '../../vendor/uplot/uPlot.esm.js';
+
+const REDRAW_MS = 250;
+const HEIGHT = 220;
+
+function cssVar(name, fallback) {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+export class TrainingCharts {
+  /**
+   * @param {{loss: HTMLElement, accuracy: HTMLElement, empty?: HTMLElement}} hosts
+   */
+  constructor({ loss, accuracy, empty }) {
+    this.hosts = { loss, accuracy };
+    this.emptyNote = empty || null;
+    this.trainColor = cssVar('--train', '#2f5bd3');
+    this.testColor = cssVar('--test', '#d9731a');
+    this.reset();
+    this.loss = this.makeChart(loss, 'loss', (u, v) => v.map((x) => (x == null ? '' : fmtNum(x))));
+    this.accuracy = this.makeChart(accuracy, '%', (u, v) => v.map((x) => (x == null ? '' : `${x}%`)), [0, 100]);
+    this.timer = null;
+    if ('ResizeObserver' in window) {
+      const ro = new ResizeObserver(() => this.fit());
+      ro.observe(loss);
+      ro.observe(accuracy);
+    }
+  }
+
+  makeChart(host, unit, axisValues, fixedRange) {
+    const series = (label, color, dash) => ({
+      label, stroke: color, width: 2, spanGaps: true, dash,
+      points: { show: (u) => u.data[0].length < 40, size: 5 },
+      value: (u, v) => (v == null ? '–' : unit === '%' ? `${v.toFixed(1)}%` : fmtNum(v)),
+    });
+    const opts = {
+      width: Math.max(200, host.clientWidth || 300),
+      height: HEIGHT,
+      scales: {
+        x: { time: false },
+        y: fixedRange ? { range: fixedRange } : { range: (u, min, max) => niceRange(min, max) },
+      },
+      axes: [
+        { label: 'iteration', labelSize: 18, size: 36, stroke: '#5b6474', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dde1e7' } },
+        { values: axisValues, size: 48, stroke: '#5b6474', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dde1e7' } },
+      ],
+      series: [
+        { label: 'iteration', value: (u, v) => (v == null ? '–' : String(v)) },
+        series('train', this.trainColor),
+        series('test', this.testColor, [6, 3]),
+      ],
+      cursor: { drag: { x: false, y: false } },
+      legend: { live: true },
+    };
+    return new uPlot(opts, [[], [], []], host);
+  }
+
+  /** Forget every point (new training run or reset). */
+  reset() {
+    this.x = [];
+    this.trainLoss = [];
+    this.testLoss = [];
+    this.trainAcc = [];
+    this.testAcc = [];
+    this.rowOf = new Map();
+    this.dirty = true;
+    if (this.loss) this.redraw();
+  }
+
+  row(iteration) {
+    let r = this.rowOf.get(iteration);
+    if (r !== undefined) return r;
+    // Iterations arrive in order; keep the arrays sorted anyway in case an evaluation is late.
+    r = this.x.length;
+    if (r > 0 && this.x[r - 1] > iteration) {
+      r = this.x.findIndex((v) => v > iteration);
+      for (const arr of [this.x, this.trainLoss, this.testLoss, this.trainAcc, this.testAcc]) arr.splice(r, 0, null);
+      this.x[r] = iteration;
+      this.rowOf = new Map(this.x.map((v, i) => [v, i]));
+      return r;
+    }
+    this.x.push(iteration);
+    this.trainLoss.push(null);
+    this.testLoss.push(null);
+    this.trainAcc.push(null);
+    this.testAcc.push(null);
+    this.rowOf.set(iteration, r);
+    return r;
+  }
+
+  /** Add iteration / evaluation events (other event types are ignored). */
+  add(events) {
+    for (const e of events) {
+      if (e.type !== 'iteration' && e.type !== 'evaluation') continue;
+      const r = this.row(e.iteration);
+      if (isNum(e.train_loss)) this.trainLoss[r] = e.train_loss;
+      if (isNum(e.train_accuracy)) this.trainAcc[r] = e.train_accuracy * 100;
+      if (e.type === 'evaluation') {
+        if (isNum(e.test_loss)) this.testLoss[r] = e.test_loss;
+        if (isNum(e.test_accuracy)) this.testAcc[r] = e.test_accuracy * 100;
+      }
+      this.dirty = true;
+    }
+    this.schedule();
+  }
+
+  schedule() {
+    if (this.timer !== null || !this.dirty) return;
+    this.timer = setTimeout(() => {
+      requestAnimationFrame(() => {
+        this.timer = null;
+        this.redraw();
+      });
+    }, REDRAW_MS);
+  }
+
+  /** Draw now (also used at the end of training so the last point is never left out). */
+  redraw() {
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    this.dirty = false;
+    this.loss.setData([this.x, this.trainLoss, this.testLoss]);
+    this.accuracy.setData([this.x, this.trainAcc, this.testAcc]);
+    if (this.emptyNote) {
+      const noLoss = this.x.length > 0 && !this.trainLoss.some(isNum) && !this.testLoss.some(isNum);
+      this.emptyNote.hidden = this.x.length > 0 && !noLoss;
+      this.emptyNote.textContent = noLoss
+        ? 'This network reports no loss, only accuracy.'
+        : 'The curves appear here once training starts.';
+    }
+  }
+
+  fit() {
+    for (const [name, host] of Object.entries(this.hosts)) {
+      const w = Math.max(200, host.clientWidth);
+      const chart = this[name];
+      if (chart && chart.width !== w) chart.setSize({ width: w, height: HEIGHT });
+    }
+  }
+
+  /** Number of drawn x values (what uPlot currently holds): a hook for tests. */
+  points() {
+    return this.loss.data[0].length;
+  }
+}
+
+function isNum(v) {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function fmtNum(v) {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 1) return v.toFixed(2);
+  return v.toPrecision(2);
+}
+
+function niceRange(min, max) {
+  if (min == null || max == null) return [0, 1];
+  if (min === max) return [Math.max(0, min - 1), max + 1];
+  const pad = (max - min) * 0.05;
+  return [Math.max(0, min - pad), max + pad];
+}

@@ -1,0 +1,152 @@
+// Preset picker and hyper-parameter form, built entirely from the presets Python reports
+// (labels, ranges, help texts), so adding a preset in Python needs no change here.
+// Values are validated on every keystroke; the message sits next to the field and Train stays
+// disabled while anything is invalid.
+
+import { validateAll } from './validation.js';
+
+export class ParamsForm {
+  /**
+   * @param {{select: HTMLSelectElement, grid: HTMLElement, fieldset: HTMLFieldSetElement,
+   *          network: HTMLElement, description: HTMLElement, summary: HTMLElement}} els
+   * @param {(valid: boolean) => void} onValidity
+   */
+  constructor(els, onValidity) {
+    this.els = els;
+    this.onValidity = onValidity;
+    this.presets = [];
+    this.inputs = {};
+    this.valid = false;
+    this.enabled = false;
+    els.select.addEventListener('change', () => this.renderPreset());
+  }
+
+  /** @param {Array<object>} presets  the "presets" list from Python */
+  setPresets(presets) {
+    this.presets = presets;
+    const { select } = this.els;
+    const keep = select.value;
+    select.replaceChildren(...presets.map((p) => {
+      const o = document.createElement('option');
+      o.value = p.name;
+      o.textContent = p.cell ? `${p.title} — ${p.cell}` : p.title;
+      return o;
+    }));
+    const chosen = presets.find((p) => p.name === keep) || presets.find((p) => p.default) || presets[0];
+    if (chosen) select.value = chosen.name;
+    this.renderPreset();
+  }
+
+  get preset() {
+    return this.presets.find((p) => p.name === this.els.select.value) || null;
+  }
+
+  renderPreset() {
+    const p = this.preset;
+    const { grid, network, description } = this.els;
+    this.inputs = {};
+    if (!p) { grid.replaceChildren(); return; }
+    network.textContent = p.network || '';
+    description.textContent = p.description || '';
+    const entries = Object.entries(p.params || {});
+    // Checkboxes read better after the number fields.
+    entries.sort((a, b) => (a[1].kind === 'bool') - (b[1].kind === 'bool'));
+    grid.replaceChildren(...entries.map(([name, spec]) => this.field(name, spec)));
+    this.validate();
+  }
+
+  field(name, spec) {
+    const id = `param-${name}`;
+    const testid = name.replace(/_/g, '-');
+    const wrap = document.createElement('div');
+    wrap.className = `param ${spec.kind === 'bool' ? 'checkbox wide' : ''}`.trim();
+    wrap.dataset.param = name;
+    const input = document.createElement('input');
+    input.id = id;
+    input.name = name;
+    input.dataset.testid = testid;
+    input.setAttribute('data-testid', testid);
+    const label = document.createElement('label');
+    label.htmlFor = id;
+    const help = document.createElement('span');
+    help.className = 'help';
+    help.id = `${id}-help`;
+    help.textContent = spec.help || '';
+    const message = document.createElement('span');
+    message.className = 'message';
+    message.id = `${id}-message`;
+    message.setAttribute('data-testid', `message-${testid}`);
+    message.setAttribute('aria-live', 'polite');
+    input.setAttribute('aria-describedby', `${message.id} ${help.id}`);
+
+    if (spec.kind === 'bool') {
+      input.type = 'checkbox';
+      input.checked = Boolean(spec.value);
+      label.textContent = spec.label || name;
+      const text = document.createElement('div');
+      text.append(label, help);
+      wrap.append(input, text, message);
+    } else {
+      input.type = 'text';   // text, not number: we want to see (and explain) what was typed
+      input.inputMode = spec.kind === 'int' ? 'numeric' : 'decimal';
+      input.autocomplete = 'off';
+      input.spellcheck = false;
+      input.value = String(spec.value);
+      label.textContent = spec.label || name;
+      if (typeof spec.min === 'number' || typeof spec.max === 'number') {
+        const range = document.createElement('span');
+        range.className = 'range';
+        range.textContent = `${spec.min ?? ''}–${spec.max ?? ''}`;
+        label.append(range);
+      }
+      wrap.append(label, input, message, help);
+    }
+    input.addEventListener('input', () => this.validate());
+    input.addEventListener('change', () => this.validate());
+    this.inputs[name] = { input, message, spec };
+    return wrap;
+  }
+
+  raw() {
+    const out = {};
+    for (const [name, { input, spec }] of Object.entries(this.inputs)) out[name] = spec.kind === 'bool' ? input.checked : input.value;
+    return out;
+  }
+
+  validate() {
+    const p = this.preset;
+    if (!p) { this.valid = false; this.onValidity(false); return; }
+    const { values, errors } = validateAll(p.params, this.raw());
+    for (const [name, { input, message }] of Object.entries(this.inputs)) {
+      const err = errors[name] || '';
+      message.textContent = err;
+      input.setAttribute('aria-invalid', err ? 'true' : 'false');
+    }
+    const bad = Object.keys(errors);
+    this.valid = bad.length === 0;
+    this.values = values;
+    const { summary } = this.els;
+    if (this.valid) {
+      summary.textContent = '';
+      summary.classList.remove('invalid');
+    } else {
+      const labels = bad.map((n) => p.params[n].label || n);
+      summary.textContent = `Fix ${labels.join(', ')} to train.`;
+      summary.classList.add('invalid');
+    }
+    this.onValidity(this.valid);
+  }
+
+  /** The {preset, params} to send to Python, or null while invalid. */
+  config() {
+    this.validate();
+    if (!this.valid) return null;
+    return { preset: this.preset.name, params: { ...this.values } };
+  }
+
+  setEnabled(on) {
+    this.enabled = on;
+    this.els.select.disabled = !on;
+    this.els.fieldset.disabled = !on;
+  }
+}
