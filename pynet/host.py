@@ -5,7 +5,8 @@ The worker creates one `Host` with the bytes of the MNIST digits file and sends 
 `{"ok": false, "error": "<one line for the user>"}` (plus `"detail"`, a traceback, for bugs). Python
 exceptions never cross into JavaScript, so the page can show every message as is.
 
-Commands (`type`): presets, configure, run, stop, predict, weights, samples, export, import, status.
+Commands (`type`): presets, configure, run, stop, predict, weights, samples, export, import, status,
+accelerate (use the OpenBLAS library once the worker has loaded Pyodide's `openblas` package).
 `payload` carries what JSON cannot carry cheaply: the pixels to classify (a Float32Array), the bytes of
 an imported model, or, for `run`, a `should_stop()` callable checked between batches. Keeping this
 layer in Python makes the whole protocol testable in CPython (tests/test_host.py).
@@ -17,7 +18,7 @@ import traceback
 
 import numpy as np
 
-from . import data, presets, saving
+from . import blas, data, presets, saving
 from .errors import PynetError
 from .layers import Conv2D, Dense, Softmax
 
@@ -80,6 +81,10 @@ class Host:
     def cmd_status(self, message, payload):
         return {"status": self.summary()}
 
+    def cmd_accelerate(self, message, payload):
+        """Route large matrix products through OpenBLAS (see `pynet.blas`); harmless when it is absent."""
+        return {"openblas": blas.enabled() or blas.use_openblas(message.get("path"))}
+
     # -- using the model -------------------------------------------------------------------------------
     def cmd_predict(self, message, payload):
         model = self.require_model()
@@ -136,7 +141,8 @@ class Host:
         return self.trainer
 
     def summary(self):
-        summary = {"preset": self.preset, "layers": self.model.summary() if self.model else [],
+        summary = {"preset": self.preset, "openblas": blas.enabled(),
+                   "layers": self.model.summary() if self.model else [],
                    "parameters": self.model.parameter_count if self.model else 0}
         if self.trainer is not None:
             t = self.trainer

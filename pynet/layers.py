@@ -14,6 +14,8 @@ optimiser) and their gradients in `grads` under the same names.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .blas import dot  # `a.dot(b)`, or OpenBLAS inside Pyodide when enabled (see blas.py)
+
 
 class Layer:
     """Base: no parameters, identity `config`. Subclasses set `params`/`grads` in `__init__`."""
@@ -57,17 +59,18 @@ class Dense(Layer):
 
     def forward(self, x, training=False):
         self.input = x
-        out = x.dot(self.params["weight"])
+        out = dot(x, self.params["weight"])  # layer_0.dot(weights_0_1)
         if "bias" in self.params:
             out += self.params["bias"]
         return out
 
     def backward(self, delta):
         weights = self.params["weight"]
-        self.grads["weight"] = self.input.T.dot(delta)
+        self.grads["weight"] = dot(self.input.T, delta)  # weights_0_1_delta = layer_0.T.dot(layer_1_delta)
         if "bias" in self.params:
             self.grads["bias"] = delta.sum(axis=0)
-        return delta.dot(weights.T) if self.needs_input_delta else None
+        # layer_1_delta = layer_2_delta.dot(weights_1_2.T); the activation's derivative follows in its layer
+        return dot(delta, weights.T) if self.needs_input_delta else None
 
     def config(self):
         return {"n_in": self.n_in, "n_out": self.n_out, "bias": "bias" in self.params}
@@ -184,15 +187,15 @@ class Conv2D(Layer):
     def forward(self, x, training=False):
         self.input_shape = x.shape
         self.flattened_input = self.windows(x)
-        kernel_output = self.flattened_input.dot(self.params["weight"])
+        kernel_output = dot(self.flattened_input, self.params["weight"])
         return kernel_output.reshape((x.shape[0],) + self.out_shape)
 
     def backward(self, delta):
         delta_rows = delta.reshape(-1, self.kernels)
-        self.grads["weight"] = self.flattened_input.T.dot(delta_rows)  # kernel_update
+        self.grads["weight"] = dot(self.flattened_input.T, delta_rows)  # kernel_update
         if not self.needs_input_delta:
             return None
-        return self.scatter_windows(delta_rows.dot(self.params["weight"].T))
+        return self.scatter_windows(dot(delta_rows, self.params["weight"].T))
 
     def scatter_windows(self, window_deltas):
         """col2im: add each window's delta back onto the pixels it covers (a loop over the k*k kernel

@@ -7,8 +7,13 @@ from .layers import LAYER_TYPES, Softmax
 class Sequential:
     def __init__(self, layers):
         self.layers = list(layers)
-        if self.layers:
-            self.layers[0].needs_input_delta = False
+        # Deltas are only needed down to the first layer with parameters (the notebook never computes
+        # `layer_0_delta`): that layer skips its input delta, and the layers below it (a reshape) are
+        # not visited at all.
+        weighted = [i for i, layer in enumerate(self.layers) if layer.params]
+        self.first_weighted = weighted[0] if weighted else 0
+        for layer in self.layers[:self.first_weighted + 1]:
+            layer.needs_input_delta = False
 
     def forward(self, x, training=False):
         for layer in self.layers:
@@ -18,7 +23,7 @@ class Sequential:
     def backward(self, delta, from_logits=False):
         """`from_logits`: `delta` is already the delta of the final softmax's input (see
         `SoftmaxCrossEntropy`), so that softmax's own backward is skipped."""
-        layers = self.layers
+        layers = self.layers[self.first_weighted:]
         if from_logits:
             if not isinstance(layers[-1], Softmax):
                 raise ValueError("a logit delta needs a model ending in Softmax")
