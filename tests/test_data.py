@@ -189,7 +189,7 @@ def test_load_mnist_digits_file_and_dtypes(digits_file, monkeypatch):
     with pytest.raises(DataError, match=r"train_size must be an integer in 1\.\.80"):
         data.load_mnist(path, train_size=81)
     with pytest.raises(ValueError, match="float"):
-        data.load_mnist(path, dtype=np.int32)
+        data.load_mnist(path, 5, 5, dtype=np.int32)
 
     monkeypatch.setenv("PYNET_DATA", str(path))
     assert data.default_data_path() == path
