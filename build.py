@@ -287,6 +287,12 @@ def fetch_package(name, lock, **options):
         fetcher.close()
 
 
+def optional_packages(lock, with_scipy):
+    """Pyodide's OpenBLAS (one 6 MB shared library that pynet.blas calls through ctypes for fast matrix
+    products; the worker loads it after Ready) always, SciPy and its dependencies only when asked."""
+    return ["openblas"] + [n for n in optional_closure(lock) if n != "openblas"] if with_scipy else ["openblas"]
+
+
 def optional_closure(lock, root="scipy"):
     """scipy plus everything its lock entry depends on (recursively), minus numpy which is always fetched."""
     names, todo = [], [root]
@@ -484,12 +490,12 @@ def package_sources():
 
 
 def step_packages(out, lock, args):
-    """NumPy (required unless --allow-missing-numpy) and, with --with-scipy, SciPy and its dependencies."""
+    """NumPy (required unless --allow-missing-numpy), OpenBLAS (optional) and, with --with-scipy, SciPy."""
     fetcher = PackageFetcher(lock, explicit=args.numpy_wheel or os.environ.get("PYNET_NUMPY_WHEEL"),
                              sources=package_sources())
     outputs, missing = [], []
     try:
-        for name in ["numpy"] + (optional_closure(lock) if args.with_scipy else []):
+        for name in ["numpy"] + optional_packages(lock, args.with_scipy):
             rel = f"pyodide/{lock['packages'][name]['file_name']}"
             try:
                 copy_if_changed(fetcher.fetch(name), out / rel)

@@ -44,6 +44,8 @@ class Host:
             reply = {"ok": True, **handler(message, payload)}
         except PynetError as error:
             reply = {"ok": False, "error": str(error)}
+        except KeyboardInterrupt:  # the page's Stop landed outside training (which handles it itself)
+            reply = {"ok": False, "interrupted": True, "error": "Interrupted by Stop; try again."}
         except Exception as error:  # a bug: say so plainly, keep the traceback for the console
             reply = {"ok": False, "error": f"Internal error: {type(error).__name__}: {error}",
                      "detail": traceback.format_exc()}
@@ -75,8 +77,9 @@ class Host:
         trainer = self.require_trainer()
         self.stopped = True
         test_loss, test_accuracy = trainer.evaluate(trainer.test_x, trainer.test_labels)
-        return {"event": {"type": "stopped", "iteration": trainer.iteration, "test_loss": test_loss,
-                          "test_accuracy": test_accuracy}}
+        # `iteration` numbers iterations from 0 as training events do; `completed` counts them.
+        return {"event": {"type": "stopped", "iteration": trainer.iteration - 1, "completed": trainer.iteration,
+                          "test_loss": test_loss, "test_accuracy": test_accuracy}}
 
     def cmd_status(self, message, payload):
         return {"status": self.summary()}

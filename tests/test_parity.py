@@ -91,26 +91,34 @@ def test_linear_stays_relatively_close_while_diverging(mnist):
 
 # presets whose quirks change the maths (relu has none: no dropout, batches of one)
 QUIRKY = [name for name in CASES if name != "relu"]
+# Iterations to show that quirks=False trains. tanh-softmax and conv keep alpha 2, which with the softmax
+# delta divided once (not by batch_size twice) is a 100x (128x) larger step than the notebook's: their loss
+# first jumps (to ~20-400) and only then falls, so they get more iterations than the parity runs.
+TRAINS_ITERATIONS = {"tanh-softmax": 30, "conv": 5}
 
 
 @pytest.mark.parametrize("name", QUIRKY)
 def test_quirks_false_departs_from_the_notebook_and_trains(mnist, name):
     train_size, iterations, names = CASES[name]
-    quirky = train_pynet(mnist, name, train_size, iterations)
     correct = train_pynet(mnist, name, train_size, iterations, quirks=False)
     reference = train_notebook(mnist, name, train_size, iterations)
     if name == "conv":  # 26x26 windows: the output layer is bigger than the notebook's
         assert correct.model.state_dict()["5.weight"].shape == (26 * 26 * 16, 10)
-        assert quirky.model.state_dict()["5.weight"].shape == (25 * 25 * 16, 10)
+        assert reference["weights_1_2"].shape == (25 * 25 * 16, 10)
         diff = float(np.abs(correct.model.state_dict()["1.weight"] - reference["kernels"]).max())
     else:
         diff = max_abs_diff(correct, reference, names)
     assert diff > 1e-4, f"quirks=False trained exactly like the notebook (max diff {diff:.3g})"
+
     # ...and the textbook maths trains: the training loss falls and it beats chance on held-out digits.
+    if name in TRAINS_ITERATIONS:
+        correct = train_pynet(mnist, name, train_size, TRAINS_ITERATIONS[name], quirks=False)
     losses = [e["train_loss"] for e in correct.history if e["type"] == "iteration"]
-    assert all(np.isfinite(losses)) and losses[-1] < losses[0], losses
-    _, accuracy = correct.evaluate(correct.test_x, correct.test_labels)
-    assert accuracy > 0.3, accuracy
+    assert np.isfinite(losses).all() and losses[-1] < losses[0], losses
+    test = mnist(train_size, 1000, np.float64)[1]
+    _, accuracy = correct.evaluate(test.images, test.labels)
+    print(f"{name} quirks=False: train loss {losses[0]:.3g} -> {losses[-1]:.3g}, test accuracy {accuracy:.3f}")
+    assert accuracy > 0.45, accuracy
 
 
 def test_relu_has_no_quirks(mnist):

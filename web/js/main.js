@@ -19,6 +19,8 @@ const SAMPLES_EVERY_MS = 3000;
 const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 const HINT_NO_MODEL = 'Train or import a model to classify your drawing.';
 const HINT_DRAW = 'Draw a digit in the box to see what the network thinks.';
+const HINT_DIVERGED = 'Training diverged, so there is no usable model: train again with a smaller learning rate.';
+const noModelHint = () => (phase === 'diverged' ? HINT_DIVERGED : HINT_NO_MODEL);
 
 // ── UI modules ─────────────────────────────────────────────────────────────────────────────
 const status = new StatusView({
@@ -27,7 +29,7 @@ const status = new StatusView({
 });
 const form = new ParamsForm({
   select: $('preset'), grid: $('params-grid'), fieldset: $('params'),
-  network: $('preset-network'), description: $('preset-description'), summary: $('form-summary'),
+  network: $('preset-network'), description: $('preset-description'), cell: $('preset-cell'), summary: $('form-summary'),
 }, () => applyState());
 const charts = new TrainingCharts({ loss: $('chart-loss'), accuracy: $('chart-accuracy'), empty: $('chart-empty') });
 const figures = new FiguresView({
@@ -110,10 +112,15 @@ function startClient() {
     refreshViews();
   });
   on('diverged', (m) => {
+    // The weights hold NaN/Inf now: no point classifying drawings or exporting them.
+    hasModel = false;
     setPhase('diverged');
+    probs.clear(HINT_DIVERGED);
     charts.redraw();
-    const at = typeof m.iteration === 'number' ? ` at iteration ${m.iteration + 1}` : '';
-    status.showError(`Training diverged${at}: ${m.message} Try a smaller learning rate (alpha), then train again.`);
+    // Python's message already says where and why ("training diverged at iteration 8: the loss became inf ...").
+    const text = sentence(m.message || 'training diverged: the loss became NaN or infinite');
+    const hint = /alpha|learning rate/i.test(text) ? '' : ' Try a smaller learning rate (alpha).';
+    status.showError(`${text[0].toUpperCase()}${text.slice(1)}${hint} Change the settings and press Train to try again.`);
   });
   on('error', (m) => {
     console.warn('pynet worker error:', m.message, m.detail || '');
@@ -249,7 +256,7 @@ function predictNow() {
   if (pad.empty) {
     paintGray(preview, new Float32Array(784), 28, 28, 255);
     queued = null;
-    probs.clear(hasModel ? HINT_DRAW : HINT_NO_MODEL);
+    probs.clear(hasModel ? HINT_DRAW : noModelHint());
     return;
   }
   const { ink, width, height } = pad.readInk();
@@ -257,7 +264,7 @@ function predictNow() {
   if (!pixels) return;
   paintGray(preview, pixels, 28, 28, 255);
   if (!hasModel || !client || client.dead || phase === 'loading') {
-    probs.clear(HINT_NO_MODEL);
+    probs.clear(noModelHint());
     return;
   }
   queued = pixels;
@@ -278,9 +285,11 @@ async function pump() {
   }
   if (c !== client) return;
   if (pad.empty) {
-    probs.clear(hasModel ? HINT_DRAW : HINT_NO_MODEL);
-  } else if (reply.ok) {
+    probs.clear(hasModel ? HINT_DRAW : noModelHint());
+  } else if (reply.ok && Array.isArray(reply.probabilities) && reply.probabilities.every(Number.isFinite)) {
     probs.show(reply.probabilities, reply.digit);
+  } else if (reply.ok) {
+    probs.clear('The model gives no usable answer (its weights are not finite numbers).');
   } else {
     probs.clear(reply.error || HINT_NO_MODEL);
   }
@@ -291,7 +300,7 @@ async function pump() {
 async function exportModel() {
   const reply = await client.exportModel();
   if (!reply.ok) {
-    status.showError(`Export failed: ${reply.error}`);
+    status.showError(`Export failed: ${sentence(reply.error)}`);
     return;
   }
   const blob = new Blob([reply.bytes], { type: 'application/octet-stream' });
@@ -317,7 +326,7 @@ async function importModel() {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const reply = await client.importModel(bytes);
   if (!reply.ok) {
-    status.showError(`Could not import "${file.name}": ${reply.error}${hasModel ? ' The current model is kept.' : ''}`);
+    status.showError(`Could not import "${file.name}": ${sentence(reply.error)}${hasModel ? ' The current model is kept.' : ''}`);
     return;
   }
   status.clearError();
@@ -326,6 +335,7 @@ async function importModel() {
   modelName = summary.preset || file.name;
   charts.reset();
   figures.reset();
+  if (typeof summary.test_accuracy === 'number') figures.setAcc(figures.testAcc, summary.test_accuracy);
   if (summary.preset && form.presets.some((p) => p.name === summary.preset)) {
     form.els.select.value = summary.preset;
     form.renderPreset();
@@ -334,6 +344,12 @@ async function importModel() {
   status.set('ready', 'Ready', `Imported ${file.name}${summary.parameters ? ` · ${summary.parameters.toLocaleString('en-US')} parameters` : ''}`);
   refreshViews();
   schedulePredict();
+}
+
+/** Python's messages are one line without a final stop; add one before appending more text. */
+function sentence(text) {
+  const t = String(text || 'unknown error').trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 // ── events ─────────────────────────────────────────────────────────────────────────────────
@@ -353,6 +369,18 @@ window.__pynet = {
   isolated: () => Boolean(client && client.isolated),
   predictInFlight: () => inflight || queued !== null || frameRequested,
 };
+
+// Which build this is (written by build.py); purely informative, so failures are ignored.
+fetch('build-info.json', { cache: 'no-cache' })
+  .then((r) => (r.ok ? r.json() : null))
+  .then((info) => {
+    if (!info) return;
+    const parts = [];
+    if (info.pyodide_version) parts.push(`Pyodide ${info.pyodide_version}`);
+    if (info.built_at) parts.push(`built ${String(info.built_at).slice(0, 10)}`);
+    $('build-info').textContent = parts.length ? `(${parts.join(', ')})` : '';
+  })
+  .catch(() => {});
 
 probs.clear(HINT_NO_MODEL);
 paintGray(preview, new Float32Array(784), 28, 28, 255);

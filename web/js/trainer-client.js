@@ -27,7 +27,9 @@ export class TrainerClient extends EventTarget {
     this.worker.onerror = (e) => {
       e.preventDefault();
       const where = e.filename ? ` (${e.filename.split('/').pop()}:${e.lineno})` : '';
-      this.fail(`The Python worker crashed${where}: ${e.message || 'unknown error'}. Press Reset to start again.`);
+      // Chromium gives no message when a module worker's script fails to load or parse.
+      const why = e.message || (this.ready ? 'it stopped unexpectedly' : 'its script could not be loaded; rebuild the site with `python build.py`');
+      this.fail(`The Python worker crashed${where}: ${why}. Press Reset to start again.`);
     };
     this.worker.onmessageerror = () => this.fail('The Python worker sent a message that could not be read. Press Reset to start again.');
     this.armWatchdog();

@@ -41,7 +41,8 @@ const PYODIDE_URL = new URL('../pyodide/', import.meta.url);
 const DATA_URL = new URL('../data/mnist-digits.bin', import.meta.url);
 
 let pyodide = null;
-let handle = null;               // host.handle (a PyProxy)
+let hostProxy = null;            // the pynet.host.Host instance (a PyProxy)
+let handle = null;               // its handle method
 let control = null;              // Int32Array on a SharedArrayBuffer, or null
 let interrupt = null;            // Uint8Array on a SharedArrayBuffer, or null
 let state = 'loading';           // loading | idle | running | paused | stopped | done | diverged | broken
@@ -100,7 +101,11 @@ function call(message, payload) {
     text = payload === undefined ? handle(JSON.stringify(message)) : handle(JSON.stringify(message), payload);
   } catch (err) {
     if (isPythonError(err)) {
-      if (/KeyboardInterrupt/.test(err.message)) return { ok: true, interrupted: true, events: [], state: 'stopped', done: false };
+      if (/KeyboardInterrupt/.test(err.message)) {
+        // The page's Stop interrupt landed outside the training loop.
+        if (message.type === 'run') return { ok: true, interrupted: true, events: [], state: 'stopped', done: false };
+        return { ok: false, interrupted: true, error: 'Interrupted by Stop; try again.' };
+      }
       return { ok: false, error: `Python error: ${lastLine(err.message)}`, detail: err.message };
     }
     // Anything else (e.g. a WebAssembly trap, out of memory) means the runtime is gone.
@@ -158,8 +163,8 @@ async function loadPackage(name, step, from, to) {
 function missingMessage(name, why) {
   if (name === 'numpy') {
     return 'NumPy is missing from this build, so pynet cannot run. '
-      + 'Rebuild the site with a NumPy source: run `python build.py` where the NumPy wheel for Pyodide '
-      + 'can be downloaded (and without --allow-missing-numpy), then reload this page.';
+      + 'Rebuild the site with a NumPy source — `python build.py --numpy-wheel PATH` with NumPy\'s Pyodide wheel, '
+      + 'or plain `python build.py` on a machine that can download it (not --allow-missing-numpy) — then reload this page.';
   }
   if (name === 'pynet') {
     return `The pynet package could not be loaded (${lastLine(why) || 'not listed in pyodide-lock.json'}). `
@@ -233,9 +238,9 @@ async function init(msg) {
         + 'import numpy\nnumpy_version = numpy.__version__\n',
         { globals: ns },
       );
-      const host = ns.get('host');
-      handle = host.handle;
-      host.destroy();
+      // Keep the Host proxy alive for the worker's lifetime: handle is borrowed from it.
+      hostProxy = ns.get('host');
+      handle = hostProxy.handle;
       numpyVersion = ns.get('numpy_version');
     } catch (err) {
       throw new StepError(`pynet could not read the MNIST digits: ${lastLine(err.message)}`, err.message);
@@ -303,30 +308,43 @@ async function trainLoop() {
     }
     const events = reply.events || [];
     queueEvents(events);
+    // Diverged first: Python's `done` is true for a diverged run as well.
+    if (reply.state === 'diverged' || events.some((e) => e.type === 'diverged')) {
+      state = 'diverged';
+      flush(true);
+      const d = events.find((e) => e.type === 'diverged') || {};
+      post({ type: 'diverged', iteration: d.iteration ?? lastIteration, message: d.message || 'the loss became NaN or infinite.' });
+      return;
+    }
     if (reply.state === 'done' || reply.done) {
       state = 'done';
       flush(true);
       post({ type: 'done', event: events.find((e) => e.type === 'done') || null });
       return;
     }
-    if (reply.state === 'diverged') {
-      state = 'diverged';
-      flush(true);
-      const d = events.find((e) => e.type === 'diverged') || {};
-      post({ type: 'diverged', iteration: d.iteration ?? lastIteration, message: d.message || 'The loss became NaN or infinite.' });
-      return;
-    }
-    const pausing = control !== null && Atomics.load(control, 0) === 1;
-    if (reply.state === 'stopped' && state === 'running' && !pausing) {
-      // Python stopped on its own (interrupt reached it before our stop message did).
-      state = 'stopped';
-      flush(true);
-      post({ type: 'stopped', iteration: lastIteration });
+    const word = control !== null ? Atomics.load(control, 0) : 0;
+    if (reply.state === 'stopped' && state === 'running' && word !== 1) {
+      // The Stop interrupt reached Python before the stop message reached us.
+      finishStop();
       return;
     }
     flush(false);
     await yieldToEvents();
   }
+}
+
+/** End training for good: Python evaluates the model as it is and keeps it for predict/export. */
+function finishStop() {
+  state = 'stopped';
+  flush(true);
+  const r = call({ type: 'stop' });
+  if (r.ok && r.event) {
+    // The final evaluation updates the figures and the last chart point.
+    post({ type: 'training', events: [{ ...r.event, type: 'evaluation' }] });
+  } else if (!r.ok) {
+    post({ type: 'error', phase: 'training', fatal: Boolean(r.fatal), message: r.error, detail: r.detail });
+  }
+  post({ type: 'stopped', iteration: r.event ? r.event.iteration : lastIteration });
 }
 
 // ── commands ─────────────────────────────────────────────────────────────────────────────────
@@ -401,11 +419,7 @@ self.onmessage = (event) => {
       }
       return;
     case 'stop':
-      if (state === 'running' || state === 'paused') {
-        state = 'stopped';
-        flush(true);
-        post({ type: 'stopped', iteration: lastIteration });
-      }
+      if (state === 'running' || state === 'paused') finishStop();
       if (interrupt) interrupt[0] = 0;
       return;
     default:

@@ -42,15 +42,17 @@ export class TrainingCharts {
       width: Math.max(200, host.clientWidth || 300),
       height: HEIGHT,
       scales: {
-        x: { time: false },
+        // Before the first point, show iterations 0..10 rather than a stale range.
+        x: { time: false, range: (u, min, max) => (min == null ? [0, 10] : min === max ? [Math.max(0, min - 1), min + 1] : [min, max]) },
         y: fixedRange ? { range: fixedRange } : { range: (u, min, max) => niceRange(min, max) },
       },
       axes: [
-        { label: 'iteration', labelSize: 18, size: 36, stroke: '#5b6474', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dde1e7' } },
+        // Whole iterations only on the x axis (no "2.5").
+        { label: 'iterations completed', labelSize: 18, size: 36, incrs: [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000], stroke: '#5b6474', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dde1e7' } },
         { values: axisValues, size: 48, stroke: '#5b6474', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#dde1e7' } },
       ],
       series: [
-        { label: 'iteration', value: (u, v) => (v == null ? '–' : String(v)) },
+        { label: 'after', value: (u, v) => (v == null ? '–' : `${v} it.`) },
         series('train', this.trainColor),
         series('test', this.testColor, [6, 3]),
       ],
@@ -97,7 +99,8 @@ export class TrainingCharts {
   add(events) {
     for (const e of events) {
       if (e.type !== 'iteration' && e.type !== 'evaluation') continue;
-      const r = this.row(e.iteration);
+      // Python numbers iterations from 0; the x axis counts completed iterations, like the figures.
+      const r = this.row(e.iteration + 1);
       if (isNum(e.train_loss)) this.trainLoss[r] = e.train_loss;
       if (isNum(e.train_accuracy)) this.trainAcc[r] = e.train_accuracy * 100;
       if (e.type === 'evaluation') {
@@ -125,6 +128,11 @@ export class TrainingCharts {
     this.dirty = false;
     this.loss.setData([this.x, this.trainLoss, this.testLoss]);
     this.accuracy.setData([this.x, this.trainAcc, this.testAcc]);
+    // Unless the pointer is over a chart, the legend shows the latest values (not dashes).
+    const last = this.x.length - 1;
+    for (const chart of [this.loss, this.accuracy]) {
+      if (last >= 0 && !(chart.cursor.left >= 0)) chart.setLegend({ idx: last });
+    }
     if (this.emptyNote) {
       const noLoss = this.x.length > 0 && !this.trainLoss.some(isNum) && !this.testLoss.some(isNum);
       this.emptyNote.hidden = this.x.length > 0 && !noLoss;

@@ -29,7 +29,8 @@ export class ParamsForm {
     select.replaceChildren(...presets.map((p) => {
       const o = document.createElement('option');
       o.value = p.name;
-      o.textContent = p.cell ? `${p.title} — ${p.cell}` : p.title;
+      o.textContent = p.title;
+      if (p.cell) o.title = `Notebook cell: ${p.cell}`;
       return o;
     }));
     const chosen = presets.find((p) => p.name === keep) || presets.find((p) => p.default) || presets[0];
@@ -43,11 +44,12 @@ export class ParamsForm {
 
   renderPreset() {
     const p = this.preset;
-    const { grid, network, description } = this.els;
+    const { grid, network, description, cell } = this.els;
     this.inputs = {};
     if (!p) { grid.replaceChildren(); return; }
     network.textContent = p.network || '';
     description.textContent = p.description || '';
+    if (cell) cell.textContent = p.cell ? `Notebook cell: “${p.cell}”` : '';
     const entries = Object.entries(p.params || {});
     // Checkboxes read better after the number fields.
     entries.sort((a, b) => (a[1].kind === 'bool') - (b[1].kind === 'bool'));
@@ -93,11 +95,12 @@ export class ParamsForm {
       input.spellcheck = false;
       input.value = String(spec.value);
       label.textContent = spec.label || name;
-      if (typeof spec.min === 'number' || typeof spec.max === 'number') {
+      const allowed = rangeText(spec);
+      if (allowed) {
         const range = document.createElement('span');
         range.className = 'range';
-        range.textContent = `${spec.min ?? ''}–${spec.max ?? ''}`;
-        label.append(range);
+        range.textContent = ` (${allowed})`;
+        help.append(range);
       }
       wrap.append(label, input, message, help);
     }
@@ -149,4 +152,15 @@ export class ParamsForm {
     this.els.select.disabled = !on;
     this.els.fieldset.disabled = !on;
   }
+}
+
+/** "1–10000", "≥ 0" for huge maxima (a seed), "up to 100" when only a max applies. */
+function rangeText({ min, max }) {
+  const hasMin = typeof min === 'number';
+  const hasMax = typeof max === 'number';
+  const f = (n) => (Math.abs(n) >= 1e4 ? n.toLocaleString('en-US') : String(n));
+  if (hasMin && hasMax && max < 1e6) return `${f(min)}–${f(max)}`;
+  if (hasMin) return `≥ ${f(min)}`;
+  if (hasMax) return `up to ${f(max)}`;
+  return '';
 }

@@ -46,7 +46,8 @@ export class ProbabilityView {
     const small = document.createElement('span');
     small.className = 'confidence';
     small.textContent = `${conf.toFixed(conf >= 99.95 ? 0 : 1)}% sure`;
-    this.prediction.append(big, small);
+    this.prediction.append(big, ' ', small);
+    this.prediction.setAttribute('aria-label', `The network reads ${digit}, ${small.textContent}`);
     this.prediction.dataset.digit = String(digit);
     this.hint.hidden = true;
   }
@@ -56,6 +57,7 @@ export class ProbabilityView {
     this.bars.replaceChildren();
     this.rows = null;
     this.prediction.textContent = '';
+    this.prediction.removeAttribute('aria-label');
     delete this.prediction.dataset.digit;
     if (hint) {
       this.hint.textContent = hint;

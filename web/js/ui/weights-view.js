@@ -4,7 +4,8 @@
 
 import { base64ToBytes, grayImage } from './pixels.js';
 
-const GAP = 2;
+const TILE_GAP = 2;     // between 28x28 tiles
+const KERNEL_GAP = 8;   // 3x3 kernels need more room or they read as one mosaic
 
 export class WeightsView {
   constructor(canvas, caption) {
@@ -16,13 +17,18 @@ export class WeightsView {
   /** @param {{tiles:number, height:number, width:number, pixels_b64:string}} reply */
   show({ tiles, height, width, pixels_b64: b64 }) {
     const bytes = base64ToBytes(b64);
+    const GAP = Math.max(height, width) < 8 ? KERNEL_GAP : TILE_GAP;
     if (!tiles || bytes.length < tiles * height * width) return;
-    // Small kernels get a bigger zoom so they stay readable.
-    const zoom = Math.max(1, Math.round(56 / Math.max(height, width)));
-    const avail = Math.max(120, (this.canvas.parentElement?.clientWidth || 600) - 4);
+    // Tiles grow to fill the card (but stay crisp integer zooms); 3x3 kernels get a big zoom.
+    const avail = Math.max(120, (this.canvas.parentElement?.clientWidth || 600) - 40);
+    const wantCols = Math.min(tiles, 8);
+    const maxZoom = Math.max(1, Math.round(112 / Math.max(height, width)));
+    const zoom = Math.max(1, Math.min(maxZoom, Math.floor((avail - GAP * (wantCols - 1)) / (wantCols * width))));
     const cell = width * zoom + GAP;
-    const cols = Math.max(1, Math.min(tiles, Math.floor((avail + GAP) / cell)));
-    const rows = Math.ceil(tiles / cols);
+    const maxCols = Math.max(1, Math.min(tiles, Math.floor((avail + GAP) / cell)));
+    // Balanced rows: 16 tiles that fit 13 across become 2 rows of 8, not 13 + 3.
+    const rows = Math.ceil(tiles / maxCols);
+    const cols = Math.ceil(tiles / rows);
     const W = cols * cell - GAP;
     const H = rows * (height * zoom + GAP) - GAP;
     const c = this.canvas;

@@ -1,0 +1,153 @@
+"""What the end-to-end tests share: building the site, the digit strokes, and `App`, a driver for the page.
+
+Kept out of conftest.py so test modules can import it by a name no other conftest shares.
+"""
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+READY_TIMEOUT_MS = 90_000
+
+
+def run_build(out, extra_args=(), env=None):
+    """Run build.py as a user would; returns the CompletedProcess (output captured)."""
+    cmd = [sys.executable, str(REPO / "build.py"), "--out", str(out), *extra_args]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env, timeout=900)
+
+
+def numpy_missing(result):
+    text = (result.stdout + result.stderr).lower()
+    return "could not obtain numpy" in text or ("numpy" in text and "allow-missing-numpy" in text)
+
+
+# ---------------------------------------------------------------- the page driver
+
+# Digit strokes in fractions of the drawing pad (x, y), one list per pen-down stroke.
+def _ring(cx, cy, rx, ry, n=28):
+    return [(cx + rx * math.sin(2 * math.pi * a / n), cy - ry * math.cos(2 * math.pi * a / n)) for a in range(n + 1)]
+
+
+DIGITS = {
+    1: [[(0.5, 0.15), (0.5, 0.85)]],
+    0: [_ring(0.5, 0.5, 0.2, 0.3)],
+    7: [[(0.28, 0.2), (0.72, 0.2), (0.45, 0.85)]],
+}
+
+# Long tasks on the main thread are recorded from the very start of the page.
+LONGTASK_SCRIPT = """
+window.__longTasks = [];
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longTasks.push([Math.round(e.startTime), Math.round(e.duration)]);
+  }).observe({ type: 'longtask', buffered: true });
+} catch (e) {}
+"""
+
+
+class App:
+    """The pynet page in one browser context, with everything it requested and logged."""
+
+    def __init__(self, browser, url, tmp_path=None):
+        self.url = url
+        self.origin = url.rstrip("/")
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.page.add_init_script(LONGTASK_SCRIPT)
+        self.requests, self.console_errors, self.page_errors = [], [], []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+        self.page.set_default_timeout(30_000)
+
+    def open(self, wait_ready=True):
+        self.page.goto(self.url)
+        if wait_ready:
+            self.wait_status("Ready", timeout=READY_TIMEOUT_MS)
+        return self
+
+    def close(self):
+        self.context.close()
+
+    # -- reading
+    def tid(self, name):
+        return self.page.locator(f'[data-testid="{name}"]')
+
+    def status(self):
+        return self.tid("status").text_content().strip()
+
+    def error_text(self):
+        err = self.tid("error")
+        return err.text_content().strip() if err.is_visible() else ""
+
+    def chart_points(self):
+        return self.page.evaluate("window.__pynet.chartPoints()")
+
+    def iteration(self):
+        """Completed iterations as shown in the figures ("12 / 40" -> 12), or None."""
+        text = self.tid("iteration").text_content().strip()
+        head = text.split("/")[0].strip()
+        return int(head) if head.isdigit() else None
+
+    def accuracy(self, which):
+        text = self.tid(f"{which}-accuracy").text_content().strip()
+        return float(text.rstrip("%")) / 100 if text.endswith("%") else None
+
+    def probabilities(self):
+        return self.page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid=probabilities] > *')]
+                    .map(e => ({digit: e.dataset.digit, p: e.dataset.p}))""")
+
+    # -- waiting
+    def wait_status(self, word, timeout=60_000):
+        self.page.wait_for_function(
+            "w => document.querySelector('[data-testid=status]').textContent.includes(w)", arg=word, timeout=timeout)
+
+    def wait_prediction(self, timeout=15_000):
+        """Ten bars present and no prediction pending: the bars show the current drawing."""
+        self.page.wait_for_function(
+            "() => document.querySelectorAll('[data-testid=probabilities] > *').length === 10"
+            " && !window.__pynet.predictInFlight()", timeout=timeout)
+        # One more frame for a prediction that was scheduled at the very end of the stroke.
+        self.page.wait_for_timeout(150)
+        self.page.wait_for_function("() => !window.__pynet.predictInFlight()", timeout=timeout)
+
+    # -- acting
+    def set_param(self, name, value):
+        self.tid(name).fill(str(value))
+
+    def train(self, preset="tanh-softmax", **params):
+        self.tid("preset").select_option(preset)
+        for name, value in params.items():
+            self.set_param(name.replace("_", "-"), value)
+        self.tid("train").click()
+        self.wait_status("Training", timeout=30_000)
+
+    def stroke(self, points):
+        box = self.tid("draw-canvas").bounding_box()
+        x0, y0, side = box["x"], box["y"], box["width"]
+        mouse = self.page.mouse
+        mouse.move(x0 + points[0][0] * side, y0 + points[0][1] * side)
+        mouse.down()
+        for x, y in points[1:]:
+            mouse.move(x0 + x * side, y0 + y * side, steps=6)
+        mouse.up()
+
+    def draw(self, strokes):
+        self.tid("clear").click()
+        for s in strokes:
+            self.stroke(s)
+
+    def now(self):
+        return self.page.evaluate("performance.now()")
+
+    def long_tasks(self, since=0):
+        """Durations (ms) of main-thread tasks over 50 ms that started after `since` (performance.now())."""
+        return [d for start, d in self.page.evaluate("window.__longTasks || []") if start >= since]
+
+    def foreign_requests(self):
+        return [u for u in self.requests
+                if not (u.startswith(self.origin + "/") or u.startswith(("data:", "blob:" + self.origin)))]

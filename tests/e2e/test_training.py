@@ -1,0 +1,98 @@
+"""Training in the page: live charts and figures, accuracy above chance, pause / resume / stop."""
+import time
+
+import pytest
+
+from e2e_support import DIGITS, App
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def app(browser, site_url):
+    a = App(browser, site_url).open()
+    yield a
+    a.close()
+
+
+def test_training_updates_charts_and_figures_live(app):
+    started = app.now()
+    app.train("tanh-softmax", iterations=40)
+    points_seen, iterations_seen = set(), set()
+    deadline = time.monotonic() + 180
+    while "Done" not in app.status():
+        assert time.monotonic() < deadline, "training 40 iterations took more than 3 minutes"
+        assert app.error_text() == ""
+        points_seen.add(app.chart_points())
+        iterations_seen.add(app.iteration())
+        time.sleep(0.15)
+    # The charts and the counter moved through several intermediate values, not just 0 then 40.
+    assert len([p for p in points_seen if 0 < p < 40]) >= 3, points_seen
+    assert len([i for i in iterations_seen if i and 0 < i < 40]) >= 3, iterations_seen
+    assert app.chart_points() == 40
+    assert app.iteration() == 40
+    assert app.tid("iteration").text_content().strip() == "40 / 40"
+    assert app.accuracy("test") > 0.5
+    assert app.accuracy("train") > 0.5
+    assert "img/s" in app.tid("speed").text_content()
+    # The first layer's weights and the strip of test digits were drawn.
+    app.page.wait_for_function("() => document.querySelector('[data-testid=weights]').dataset.tiles === '16'")
+    app.page.wait_for_function("() => document.querySelectorAll('[data-testid=samples] > li').length === 20")
+    wrong = app.page.locator("[data-testid=samples] > li.wrong")
+    assert wrong.count() == int(app.tid("samples").get_attribute("data-wrong"))
+    # The main thread stayed responsive: the worker does the work, the page only draws.
+    long_tasks = app.long_tasks(since=started)
+    assert long_tasks == [], f"main-thread tasks over 50 ms while training: {long_tasks}"
+    assert app.console_errors == [] and app.page_errors == []
+
+
+def test_pause_resume_and_stop(app):
+    app.train("tanh-softmax", iterations=2000)
+    app.page.wait_for_function("() => parseInt(document.querySelector('[data-testid=iteration]').textContent) >= 2")
+
+    app.tid("pause").click()
+    app.wait_status("Paused", timeout=15_000)
+    assert app.tid("pause").text_content().strip() == "Resume"
+    paused_at, points = app.iteration(), app.chart_points()
+    time.sleep(1.2)
+    assert app.iteration() == paused_at, "training went on while paused"
+    assert app.chart_points() == points
+
+    app.tid("pause").click()  # Resume
+    app.wait_status("Training", timeout=15_000)
+    assert app.tid("pause").text_content().strip() == "Pause"
+    app.page.wait_for_function(
+        "n => parseInt(document.querySelector('[data-testid=iteration]').textContent) > n", arg=paused_at,
+        timeout=30_000)
+
+    app.tid("stop").click()
+    app.wait_status("Stopped", timeout=15_000)
+    stopped_at = app.iteration()
+    time.sleep(1.0)
+    assert app.iteration() == stopped_at < 2000
+    assert app.tid("train").is_enabled()
+    assert app.tid("pause").is_disabled() and app.tid("stop").is_disabled()
+    assert app.tid("export").is_enabled()
+
+    # The stopped model is kept and usable: a drawing gets ten probabilities.
+    app.draw(DIGITS[1])
+    app.wait_prediction()
+    probabilities = app.probabilities()
+    assert len(probabilities) == 10
+    assert abs(sum(float(p["p"]) for p in probabilities) - 1) < 1e-3
+    assert app.error_text() == ""
+    assert app.console_errors == [] and app.page_errors == []
+
+
+def test_divergence_is_reported(app):
+    """The notebook's linear cell at alpha 0.01 on 1,000 images blows up: the page says so plainly."""
+    app.train("linear", iterations=100)
+    app.wait_status("Diverged", timeout=120_000)
+    message = app.error_text()
+    assert "diverged" in message.lower() and "alpha" in message.lower(), message
+    assert app.tid("train").is_enabled()  # a smaller alpha can be tried right away
+    assert app.tid("pause").is_disabled() and app.tid("stop").is_disabled()
+    # A model full of Inf/NaN is neither offered for export nor used on drawings.
+    assert app.tid("export").is_disabled()
+    assert "diverged" in app.tid("predict-hint").text_content()
+    assert app.page_errors == []
