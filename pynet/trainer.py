@@ -9,7 +9,8 @@ Events, all JSON-ready:
 - `{"type": "batch", "iteration", "batch", "batches", "loss", "images"}` after every batch;
 - `{"type": "iteration", "iteration", "train_loss", "train_accuracy", "images_per_second", "seconds"}`
   after each pass over the training set (the notebook's "iteration");
-- `{"type": "evaluation", "iteration", "test_loss", "test_accuracy", "train_loss", "train_accuracy"}`
+- `{"type": "evaluation", "iteration", "test_loss", "test_accuracy", "train_loss", "train_accuracy",
+  "test_images_per_second"}`
   every `eval_every` iterations (0, 10, 20, ... as the notebook does) and after the last one;
 - `{"type": "done", ...}` once, with the final figures; `{"type": "diverged", "iteration", "message"}` when
   the loss stops being finite (training then ends; the model keeps its last weights).
@@ -124,10 +125,12 @@ class Trainer:
                    "images_per_second": self.seen / max(self.iteration_seconds, 1e-9)}]
         last = i == self.iterations - 1
         if i % self.eval_every == 0 or last:
+            started = time.perf_counter()
             test_loss, test_accuracy = self.evaluate(self.test_x, self.test_labels)
             self.last_evaluation = {"type": "evaluation", "iteration": i, "test_loss": test_loss,
                                     "test_accuracy": test_accuracy, "train_loss": train_loss,
-                                    "train_accuracy": train_accuracy}
+                                    "train_accuracy": train_accuracy,
+                                    "test_images_per_second": len(self.test_x) / max(time.perf_counter() - started, 1e-9)}
             events.append(self.last_evaluation)
         self.history += events
         self.iteration, self.batch = i + 1, 0

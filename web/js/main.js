@@ -40,7 +40,16 @@ const probs = new ProbabilityView({ bars: $('probabilities'), prediction: $('pre
 const weightsView = new WeightsView($('weights'), $('weights-caption'));
 const samples = new SampleStrip($('samples'));
 const preview = $('preview');
-const pad = new DrawPad($('draw-canvas'), { onChange: () => schedulePredict() });
+const pad = new DrawPad($('draw-canvas'), {
+  onChange: () => { inputAt ??= performance.now(); schedulePredict(); },
+});
+
+// Figures for the benchmark (bench/browser.py) and the curious: when Ready came (ms since navigation),
+// whether OpenBLAS is in use, every iteration/evaluation event, and input-to-bars latencies (ms).
+let metrics = null;
+const resetMetrics = () => { metrics = { readyAt: null, openblas: null, events: [], predictLatencies: [] }; };
+resetMetrics();
+let inputAt = null;   // when the oldest drawing change not yet sent to the network happened
 
 const buttons = {
   train: $('train'), pause: $('pause'), stop: $('stop'), reset: $('reset'),
@@ -86,11 +95,17 @@ function setPhase(next) {
 
 // ── worker lifecycle ───────────────────────────────────────────────────────────────────────
 function startClient() {
+  resetMetrics();
   client = new TrainerClient();
   const c = client;
   const on = (type, fn) => c.addEventListener(type, (e) => { if (c === client) fn(e.detail); });
   on('progress', (m) => status.loading(m.step, m.fraction, m.note));
+  on('accelerated', (m) => {
+    metrics.openblas = Boolean(m.openblas);
+    if (m.openblas) status.addDetail('OpenBLAS');
+  });
   on('ready', (m) => {
+    metrics.readyAt = performance.now();
     form.setPresets(m.presets || []);
     const info = m.info || {};
     status.ready([`Pyodide ${info.pyodide || ''}`, info.numpy ? `NumPy ${info.numpy}` : '', info.isolated ? '' : 'no shared memory: pause acts between steps']
@@ -99,6 +114,7 @@ function startClient() {
     schedulePredict();
   });
   on('training', (m) => {
+    metrics.events.push(...m.events.filter((e) => e.type !== 'batch'));
     charts.add(m.events);
     figures.update(m.events);
   });
@@ -163,6 +179,7 @@ async function train(event) {
   if (!config || buttons.train.disabled) return;
   status.clearError();
   buttons.train.disabled = true;
+  metrics.events = [];
   const reply = await client.train(config);
   if (!reply.ok) {
     status.showError(reply.error || 'Python refused these settings.');
@@ -241,6 +258,7 @@ async function refreshViews(withSamples = true) {
 let frameRequested = false;
 let inflight = false;
 let queued = null;
+let queuedAt = null;   // input time of the queued drawing
 
 function schedulePredict() {
   if (frameRequested) return;
@@ -268,13 +286,17 @@ function predictNow() {
     return;
   }
   queued = pixels;
+  queuedAt = inputAt;
+  inputAt = null;
   pump();
 }
 
 async function pump() {
   if (inflight || !queued) return;
   const pixels = queued;
+  const drawnAt = queuedAt;
   queued = null;
+  queuedAt = null;
   inflight = true;
   const c = client;
   let reply;
@@ -288,6 +310,7 @@ async function pump() {
     probs.clear(hasModel ? HINT_DRAW : noModelHint());
   } else if (reply.ok && Array.isArray(reply.probabilities) && reply.probabilities.every(Number.isFinite)) {
     probs.show(reply.probabilities, reply.digit);
+    if (drawnAt !== null) requestAnimationFrame(() => metrics.predictLatencies.push(performance.now() - drawnAt));
   } else if (reply.ok) {
     probs.clear('The model gives no usable answer (its weights are not finite numbers).');
   } else {
@@ -368,6 +391,7 @@ window.__pynet = {
   hasModel: () => hasModel,
   isolated: () => Boolean(client && client.isolated),
   predictInFlight: () => inflight || queued !== null || frameRequested,
+  metrics: () => metrics,
 };
 
 // Which build this is (written by build.py); purely informative, so failures are ignored.

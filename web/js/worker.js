@@ -5,7 +5,9 @@
  * and returns a JSON string {"ok": true, ...} or {"ok": false, "error": "..."}.
  *
  * ── Page → worker ────────────────────────────────────────────────────────────────────────────
- *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer}
+ *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, openblas?: false}
+ *        openblas:  false keeps NumPy's matrix product (for benchmarks); otherwise OpenBLAS is loaded
+ *                   after Ready.
  *        control:   Int32Array(1) control word the page writes with Atomics: 0 run, 1 pause, 2 stop.
  *                   Python polls it between two batches through should_stop(), so pause/stop take
  *                   effect inside a run call (only when the page is cross-origin isolated).
@@ -24,6 +26,7 @@
  * ── Worker → page (events) ───────────────────────────────────────────────────────────────────
  *   {type:'progress', step:'runtime'|'numpy'|'pynet'|'data', fraction: 0..1 overall, note?}
  *   {type:'ready', presets:[...], info:{pyodide, numpy, isolated}}
+ *   {type:'accelerated', openblas: bool}  after Ready: whether OpenBLAS now does the large products
  *   {type:'training', events:[...]}      Python's training events, throttled: at most one message
  *                                        per FLUSH_MS; every iteration/evaluation event is kept,
  *                                        only the latest "batch" event survives.
@@ -174,7 +177,6 @@ function missingMessage(name, why) {
 }
 
 async function fetchDigits() {
-  post({ type: 'progress', step: 'data', fraction: 0.86 });
   const response = await withTimeout(fetch(DATA_URL), TIMEOUTS.data, 'Downloading the MNIST digits took too long.');
   if (!response.ok) {
     throw new StepError(`The MNIST digits file is missing (HTTP ${response.status} for data/mnist-digits.bin). Rebuild the site with \`python build.py\`.`);
@@ -189,7 +191,6 @@ async function fetchDigits() {
     if (done) break;
     chunks.push(value);
     received += value.length;
-    post({ type: 'progress', step: 'data', fraction: 0.86 + 0.08 * Math.min(1, received / total) });
   }
   const bytes = new Uint8Array(received);
   let at = 0;
@@ -202,8 +203,12 @@ async function init(msg) {
   if (msg.interrupt) interrupt = new Uint8Array(msg.interrupt);
   let step = 'runtime';
   let numpyVersion = '';
+  // The digits download and the NumPy/pynet wheels start now, in parallel with the runtime's start
+  // (loadPyodide's `packages` fetches them while the interpreter boots): most of the wait overlaps.
+  const digitsPromise = fetchDigits();
+  digitsPromise.catch(() => {});  // reported where it is awaited
   try {
-    const stopCreep = creep('runtime', 0.02, 0.5);
+    const stopCreep = creep('runtime', 0.02, 0.6);
     try {
       const { loadPyodide } = await withTimeout(
         import('../pyodide/pyodide.mjs'), TIMEOUTS.runtime,
@@ -212,6 +217,7 @@ async function init(msg) {
         loadPyodide({
           indexURL: PYODIDE_URL.href,
           lockFileURL: new URL('pyodide-lock.json', PYODIDE_URL).href,
+          packages: ['numpy', 'pynet'],
           stdout: (line) => console.log(`[python] ${line}`),
           stderr: (line) => { stderrLines.push(line); if (stderrLines.length > 50) stderrLines.shift(); },
         }),
@@ -222,13 +228,16 @@ async function init(msg) {
     }
     if (interrupt) pyodide.setInterruptBuffer(interrupt);
 
+    // A package that failed inside loadPyodide is only logged there: check, and name the fix.
     step = 'numpy';
-    await loadPackage('numpy', 'numpy', 0.5, 0.78);
+    post({ type: 'progress', step, fraction: 0.7 });
+    if (!pyodide.loadedPackages.numpy) await loadPackage('numpy', 'numpy', 0.7, 0.78);
     step = 'pynet';
-    await loadPackage('pynet', 'pynet', 0.78, 0.85);
+    post({ type: 'progress', step, fraction: 0.8 });
+    if (!pyodide.loadedPackages.pynet) await loadPackage('pynet', 'pynet', 0.8, 0.85);
 
     step = 'data';
-    const digits = await fetchDigits();
+    const digits = await digitsPromise;
     post({ type: 'progress', step: 'data', fraction: 0.95, note: 'Preparing the digits…' });
     const ns = pyodide.globals.get('dict')();
     try {
@@ -257,6 +266,8 @@ async function init(msg) {
       presets: presets.presets,
       info: { pyodide: pyodide.version, numpy: numpyVersion, isolated: Boolean(control) },
     });
+    if (msg.openblas !== false) accelerate();  // not awaited: the page is usable (and may train) before it lands
+    else post({ type: 'accelerated', openblas: false });
   } catch (err) {
     state = 'broken';
     post({
@@ -268,6 +279,21 @@ async function init(msg) {
       detail: [err && (err.detail || err.stack), stderrLines.join('\n')].filter(Boolean).join('\n'),
     });
   }
+}
+
+/**
+ * Pyodide's OpenBLAS (shipped by the build when it could be had) runs pynet's large matrix products
+ * 2-5x faster than NumPy's own loop in WebAssembly (see pynet/blas.py). It is loaded after Ready so it
+ * never delays the page, and switched on between two training steps; without it pynet uses NumPy.
+ */
+async function accelerate() {
+  try {
+    await pyodide.loadPackage('openblas', { messageCallback: () => {}, errorCallback: () => {} });
+  } catch (err) {
+    console.info(`pynet: OpenBLAS not loaded (${lastLine(err && err.message)}); NumPy does the products.`);
+  }
+  const reply = pyodide.loadedPackages.openblas ? call({ type: 'accelerate' }) : { ok: false };
+  post({ type: 'accelerated', openblas: Boolean(reply.ok && reply.openblas) });
 }
 
 // ── training loop ────────────────────────────────────────────────────────────────────────────

@@ -65,6 +65,11 @@ export class StatusView {
     this.set('ready', 'Ready');
   }
 
+  /** Add a fact to the detail line (e.g. that OpenBLAS arrived after Ready). */
+  addDetail(text) {
+    this.detail.textContent = [this.detail.textContent, text].filter(Boolean).join(' · ');
+  }
+
   /** @param {string} state  loading|ready|training|paused|stopped|done|diverged|error */
   set(state, word, detail) {
     this.text.textContent = word;
