@@ -29,6 +29,7 @@ class Trainer:
         self.model, self.loss, self.optimizer = model, loss, optimizer
         dtype = model.dtype  # data is cast once here, not per batch
         self.train_x, self.train_y = train.images.astype(dtype), train.one_hot.astype(dtype)
+        self.train_labels = train.labels
         self.test_x, self.test_labels = test.images.astype(dtype), test.labels
         self.batch_size, self.iterations, self.eval_every = int(batch_size), int(iterations), int(eval_every)
         n = len(self.train_x)
@@ -62,14 +63,14 @@ class Trainer:
 
         output = self.model.forward(layer_0, training=True)
         loss = self.loss.forward(output, goal)
-        if not math.isfinite(loss) or not np.isfinite(output).all():
+        if not math.isfinite(loss):  # a NaN or infinite output makes the loss so too
             return self.diverge(loss)
         self.model.backward(self.loss.backward(), from_logits=getattr(self.loss, "returns_logit_delta", False))
         self.optimizer.step(self.model)
 
         # Counters move only once the batch is fully applied: an interrupt above leaves them as they were.
         self.loss_sum += loss * len(goal)
-        self.correct += int(np.sum(output.argmax(axis=1) == goal.argmax(axis=1)))
+        self.correct += int(np.count_nonzero(output.argmax(axis=1) == self.train_labels[lo:lo + self.batch_size]))
         self.seen += len(goal)
         self.batch += 1
         self.iteration_seconds += time.perf_counter() - started

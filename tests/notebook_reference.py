@@ -312,6 +312,44 @@ def conv(train_images, train_labels_onehot, iterations, seed=1):
     return weights
 
 
+def conv_test_correct(test_images_array, test_labels_array, weights):
+    """The conv cell's test evaluation, literally: one image at a time, 625 windows cut in Python each
+    (no softmax: the argmax is the same). Returns `test_correct_cnt`."""
+    input_rows, input_cols = 28, 28
+    kernel_rows, kernel_cols = 3, 3
+    kernels = weights['kernels']
+
+    def tanh(x):
+        return np.tanh(x)
+
+    def get_image_section(layer, row_from, row_to, col_from, col_to):
+        subsection = layer[:, row_from:row_to, col_from:col_to]
+        return subsection.reshape(-1, 1, row_to-row_from, col_to-col_from)
+
+    test_correct_cnt = 0
+    for index, observation in enumerate(test_images_array):
+        layer_0 = test_images_array[index:index+1]
+        layer_0 = layer_0.reshape(-1, input_rows, input_cols)
+
+        sects = list()
+        for row_start in range(layer_0.shape[1] - kernel_rows):
+            for col_start in range(layer_0.shape[2] - kernel_cols):
+                sect = get_image_section(layer_0,
+                                         row_start, row_start + kernel_rows,
+                                         col_start, col_start + kernel_cols)
+                sects.append(sect)
+
+        expanded_input = np.concatenate(sects, axis=1)
+        flattened_input = expanded_input.reshape(expanded_input.shape[0]*expanded_input.shape[1], -1)
+        kernel_output = flattened_input.dot(kernels)
+
+        layer_1 = tanh(kernel_output.reshape(expanded_input.shape[0], -1))
+        layer_2 = layer_1.dot(weights['weights_1_2'])
+
+        test_correct_cnt += int(np.argmax(layer_2) == np.argmax(test_labels_array[index:index+1]))
+    return test_correct_cnt
+
+
 def wide_sgd(train_images, train_labels_onehot, iterations, seed=1):
     """MNIST stochastic gradient descent (400 hidden ReLU units, dropout, one image at a time)."""
     train_images_array, train_labels_array = train_images, train_labels_onehot

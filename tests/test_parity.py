@@ -138,3 +138,15 @@ def test_linear_quirk_diverges_and_its_fix_does_not(mnist):
                            eval_every=1000)
     correct.run()
     assert correct.state == "done" and np.isfinite(correct.model.state_dict()["0.weight"]).all()
+
+
+def test_conv_evaluation_counts_what_the_notebooks_per_image_window_loop_counts(mnist):
+    """pynet evaluates the whole test set in batches (im2col by stride tricks); the notebook cuts 625
+    windows per image in Python. Same weights, same correct count."""
+    trainer = train_pynet(mnist, "conv", 256, 1)
+    _, test = mnist(256, 200, np.float64)
+    state = trainer.model.state_dict()
+    weights = {"kernels": state["1.weight"], "weights_1_2": state["5.weight"]}
+    expected = nb.conv_test_correct(test.images, np.eye(10)[test.labels], weights)
+    _, accuracy = trainer.evaluate(test.images, test.labels)
+    assert round(accuracy * len(test)) == expected

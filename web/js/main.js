@@ -41,7 +41,9 @@ const weightsView = new WeightsView($('weights'), $('weights-caption'));
 const samples = new SampleStrip($('samples'));
 const preview = $('preview');
 const pad = new DrawPad($('draw-canvas'), {
-  onChange: () => { inputAt ??= performance.now(); schedulePredict(); },
+  // Straight to the network, not via the next animation frame: that wait alone costs up to a frame
+  // (16 ms) of latency. At most one prediction is in flight; the newest drawing waits (see pump).
+  onChange: () => { inputAt ??= performance.now(); predictNow(); },
 });
 
 // Figures for the benchmark (bench/browser.py) and the curious: when Ready came (ms since navigation),

@@ -1,0 +1,604 @@
+#!/usr/bin/env python3
+"""pynet in the browser: training and inference speed in the Web Worker, start-up time, drawing latency
+and accuracy parity, against native pynet on CPython and against JavaScript libraries (the peers bench).
+
+    python bench/browser.py              # full run with the JavaScript peers, ~7-15 min on 2 cores
+    python bench/browser.py --no-peers   # pynet figures only (peers: reference figures from another run)
+    python bench/browser.py --quick      # smoke run: 1 rep, 4 presets, no peers, < 3 min
+
+It builds the site if needed (`python build.py`, incremental), serves it on 127.0.0.1, drives Chromium
+through Playwright with the real UI (preset picker, form fields, Train button, drawing pad) and reads the
+page's `window.__pynet.metrics()` hook. Every figure is the median of `--reps` runs; targets are reported,
+never asserted. Results: bench/results/browser.json (`--out`) and a Markdown report beside it (.md).
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
+
+import build  # noqa: E402  (the repository's build.py: make_server, DIGITS_REL)
+from e2e_support import CHROMIUM_FLAGS, DIGITS, App  # noqa: E402
+from pynet.data import load_mnist  # noqa: E402
+from pynet.presets import PRESETS, make_trainer  # noqa: E402
+
+# Iterations per training run. The first iteration of every run is left out of the throughput (warm-up:
+# allocation, first calls), so each run yields iterations-1 figures. Batched presets take ~50-300 ms per
+# iteration in the worker, the per-image ones ~0.2-0.6 s. linear diverges (the notebook's summed
+# gradient) after ~8 iterations, so 5.
+ITERATIONS = {"linear": 5, "relu": 3, "relu-dropout": 3, "relu-minibatch": 8, "tanh-softmax": 8,
+              "conv": 4, "wide-sgd": 3, "wide-minibatch": 6}
+QUICK_PRESETS = ("relu", "tanh-softmax", "conv", "wide-minibatch")
+PARITY_ITERATIONS = {"tanh-softmax": 20, "conv": 10}
+# The peers' networks and the pynet preset with the same architecture (the peers add biases, shuffling and
+# cross-entropy everywhere: a throughput comparison, not an accuracy one).
+PEER_NETS = {"A": "tanh-softmax", "B": "conv", "C": "wide-minibatch"}
+PEER_NET_TEXT = {"A": "784-100 tanh, dropout, softmax, batch 100", "B": "conv 16 3x3, tanh, dropout, softmax, batch 128",
+                 "C": "784-400 ReLU, batch 100"}
+PEERS_DIR = Path(os.environ.get("PYNET_PEERS", "/work/shared/peers"))
+
+TARGETS = {"vs_fastest_js": 2.0, "vs_native": 0.20, "ready_warm_ms": 2500, "ready_cold_ms": 6000,
+           "draw_ms": 16, "accuracy_points": 1.0}
+
+VIEWPORT = {"width": 1280, "height": 900}
+READY_TIMEOUT_MS = 120_000
+TRAIN_TIMEOUT_MS = 600_000
+POINTER_INTERVAL_S = 0.008  # a 125 Hz mouse: the pace of real pointer input while drawing
+POINTER_STEP = 0.015        # pad fraction between two pointer samples (~4 px on the 280 px pad)
+
+# Page-side checks (the hooks are in web/js/main.js).
+READY_AT = "() => { const m = window.__pynet && window.__pynet.metrics(); return m && m.readyAt !== null; }"
+OPENBLAS_SETTLED = "() => window.__pynet.metrics().openblas !== null"
+# Resolves to 'done' once the current training's last evaluation arrived and the page says Done, or to why
+# it ended otherwise. metrics().events is reset by the Train click itself, so old events cannot match.
+TRAINED = """n => {
+  const err = document.querySelector('[data-testid=error]');
+  if (err && !err.hidden) return 'error: ' + err.textContent.trim().replace(/\\s+/g, ' ');
+  const phase = window.__pynet.phase();
+  if (['diverged', 'broken', 'stopped'].includes(phase)) return phase;
+  const done = window.__pynet.metrics().events.some(e => e.type === 'evaluation' && e.iteration === n - 1);
+  return phase === 'done' && done ? 'done' : false;
+}"""
+
+
+def log(message=""):
+    print(message, flush=True)
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+# ---------------------------------------------------------------- site and browser
+
+def ensure_site(site, skip_build):
+    """`python build.py --out SITE` (incremental: seconds when nothing changed)."""
+    if not skip_build:
+        done = subprocess.run([sys.executable, str(REPO / "build.py"), "--out", str(site)], cwd=REPO,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"python build.py failed:\n{done.stdout}\n{done.stderr}")
+        log(done.stdout.strip().splitlines()[-1])
+    if not (site / build.DIGITS_REL).is_file():
+        sys.exit(f"{site} has no {build.DIGITS_REL}: build the site first (python build.py)")
+
+
+@contextmanager
+def serving(site):
+    server = build.make_server(site, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def chromium_path(option):
+    for candidate in (option, os.environ.get("PYNET_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None  # Playwright's own build, if installed
+
+
+# ---------------------------------------------------------------- time to Ready
+
+def load_until_ready(page, url):
+    """Navigate and return readyAt: ms from navigation start to the worker's ready message."""
+    page.goto(url)
+    page.wait_for_function(READY_AT, timeout=READY_TIMEOUT_MS)
+    return page.evaluate("window.__pynet.metrics().readyAt")
+
+
+def time_to_ready(pw, url, chromium, reps):
+    """Cold and warm readyAt. Incognito contexts do not keep the 10 MB wasm in their HTTP cache, so each rep
+    gets a persistent profile in a new directory (cold: empty cache), then opens the page again in a new tab
+    of that profile (warm: what a returning visitor gets)."""
+    cold, warm = [], []
+    for rep in range(reps):
+        with tempfile.TemporaryDirectory(prefix="pynet-bench-profile-") as profile:
+            context = pw.chromium.launch_persistent_context(
+                profile, executable_path=chromium, headless=True, args=CHROMIUM_FLAGS, viewport=VIEWPORT)
+            try:
+                page = context.pages[0] if context.pages else context.new_page()
+                cold.append(load_until_ready(page, url))
+                # OpenBLAS loads after Ready: let it land in the cache too, then close this tab's worker.
+                page.wait_for_function(OPENBLAS_SETTLED, timeout=READY_TIMEOUT_MS)
+                page.wait_for_timeout(500)
+                page.close()
+                warm.append(load_until_ready(context.new_page(), url))
+            finally:
+                context.close()
+        log(f"  ready, rep {rep + 1}: cold {cold[-1]:,.0f} ms, warm {warm[-1]:,.0f} ms")
+    return {"cold_ms": cold, "warm_ms": warm, "cold_median_ms": median(cold), "warm_median_ms": median(warm)}
+
+
+# ---------------------------------------------------------------- training in the page
+
+def open_app(browser, url, openblas):
+    """The page, Ready, with OpenBLAS loaded (or refused by `?openblas=off`) before the first Train."""
+    app = App(browser, url + ("" if openblas else "?openblas=off")).open()
+    app.page.wait_for_function(OPENBLAS_SETTLED, timeout=READY_TIMEOUT_MS)
+    loaded = app.page.evaluate("window.__pynet.metrics().openblas")
+    if loaded != openblas:
+        log(f"  warning: OpenBLAS is {'on' if loaded else 'off'} in a page meant to run "
+            f"{'with' if openblas else 'without'} it")
+    return app
+
+
+def train_in_page(app, preset, params):
+    """Train through the UI; returns (outcome, events): 'done' or why not, and metrics().events."""
+    app.tid("preset").select_option(preset)
+    for name, value in params.items():
+        app.set_param(name.replace("_", "-"), value)
+    app.tid("train").click()
+    outcome = app.page.wait_for_function(TRAINED, arg=params["iterations"], timeout=TRAIN_TIMEOUT_MS).json_value()
+    return outcome, app.page.evaluate("window.__pynet.metrics().events")
+
+
+def train_native(preset, data, params):
+    """The same training in CPython: what the worker's Host does (make_trainer, float32, notebook random)."""
+    trainer = make_trainer(preset, *data, params, dtype=np.float32)
+    events = trainer.run()
+    return trainer.state, [e for e in events if e["type"] != "batch"]
+
+
+def run_figures(outcome, events):
+    """One run's figures: train img/s = median over its iterations but the first (warm-up), test img/s =
+    median over its evaluations, and the last test accuracy."""
+    train = [e["images_per_second"] for e in events if e["type"] == "iteration"]
+    evaluations = [e for e in events if e["type"] == "evaluation"]
+    return {"outcome": outcome, "train_ips": median(train[1:] or train),
+            "test_ips": median([e["test_images_per_second"] for e in evaluations]),
+            "test_accuracy": evaluations[-1]["test_accuracy"] if evaluations else None,
+            "iteration_ips": train}
+
+
+def summarise_runs(runs):
+    train = [r["train_ips"] for r in runs if r["train_ips"]]
+    return {"train_ips": median(train), "train_ips_min": min(train, default=None),
+            "train_ips_max": max(train, default=None), "test_ips": median([r["test_ips"] for r in runs]),
+            "problems": sorted({r["outcome"] for r in runs if r["outcome"] != "done"}), "runs": runs}
+
+
+def bench_training(browser, url, presets, data, args):
+    """Per rep: every preset in a page with OpenBLAS, in a page without it (the lever), then natively.
+    Repetition is the outer loop so that a busy spell of the machine hits all three alike."""
+    modes = {"worker": True, "worker_no_openblas": False}
+    runs = {p: {m: [] for m in [*modes, "native"]} for p in presets}
+    for rep in range(args.reps):
+        for mode, openblas in modes.items():
+            app = open_app(browser, url, openblas)
+            try:
+                for preset in presets:
+                    outcome, events = train_in_page(app, preset, training_params(preset, args))
+                    runs[preset][mode].append(run_figures(outcome, events))
+            finally:
+                app.close()
+        for preset in presets:  # the browser is idle now: pages closed
+            state, events = train_native(preset, data, training_params(preset, args))
+            runs[preset]["native"].append(run_figures(state, events))
+        for preset in presets:
+            r = {m: runs[preset][m][-1]["train_ips"] for m in runs[preset]}
+            log(f"  rep {rep + 1} {preset:15} train img/s: worker {fmt(r['worker'])}, without OpenBLAS "
+                f"{fmt(r['worker_no_openblas'])}, native {fmt(r['native'])}")
+    results = {}
+    for preset in presets:
+        row = {"iterations": training_params(preset, args)["iterations"],
+               **{m: summarise_runs(runs[preset][m]) for m in runs[preset]}}
+        row["openblas_gain"] = ratio(row["worker"]["train_ips"], row["worker_no_openblas"]["train_ips"])
+        row["worker_over_native"] = ratio(row["worker"]["train_ips"], row["native"]["train_ips"])
+        row["test_worker_over_native"] = ratio(row["worker"]["test_ips"], row["native"]["test_ips"])
+        results[preset] = row
+    return results
+
+
+def training_params(preset, args):
+    return {"iterations": args.iterations or ITERATIONS[preset], "train_size": args.train_size,
+            "test_size": args.test_size}
+
+
+# ---------------------------------------------------------------- accuracy parity and drawing
+
+def bench_parity(app, args):
+    """Final test accuracy, browser vs CPython, same preset, seed and data."""
+    rows = []
+    data = load_mnist(args.site / build.DIGITS_REL, args.train_size, args.test_size)
+    for preset, iterations in PARITY_ITERATIONS.items():
+        params = {"iterations": iterations, "train_size": args.train_size, "test_size": args.test_size,
+                  "seed": args.seed}
+        outcome, events = train_in_page(app, preset, params)
+        state, native = train_native(preset, data, params)
+        browser_acc = run_figures(outcome, events)["test_accuracy"]
+        native_acc = run_figures(state, native)["test_accuracy"]
+        diff = None if browser_acc is None or native_acc is None else 100 * (browser_acc - native_acc)
+        rows.append({"preset": preset, "iterations": iterations, "seed": args.seed, "browser_outcome": outcome,
+                     "browser_accuracy": browser_acc, "cpython_accuracy": native_acc, "difference_points": diff})
+        log(f"  parity {preset}: browser {pct(browser_acc)}, CPython {pct(native_acc)}")
+    return rows
+
+
+def paced_stroke(app, points):
+    """One pen-down stroke through `points` (pad fractions), as a real mouse sends it: a sample every
+    POINTER_STEP of the pad, one every POINTER_INTERVAL_S (App.stroke sends them as fast as it can)."""
+    box = app.tid("draw-canvas").bounding_box()
+    mouse = app.page.mouse
+    at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
+    mouse.move(*at(*points[0]))
+    mouse.down()
+    tick = time.perf_counter()
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        steps = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / POINTER_STEP))
+        for k in range(1, steps + 1):
+            mouse.move(*at(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps))
+            tick += POINTER_INTERVAL_S
+            time.sleep(max(0.0, tick - time.perf_counter()))
+    mouse.up()
+
+
+def bench_drawing(app, reps):
+    """Input-to-bars latencies while drawing digits on a trained model (the page measures them)."""
+    latencies = []
+    for _ in range(reps):
+        for strokes in DIGITS.values():
+            app.tid("clear").click()
+            app.page.wait_for_timeout(100)
+            before = app.page.evaluate("window.__pynet.metrics().predictLatencies.length")
+            for stroke in strokes:
+                paced_stroke(app, stroke)
+            app.wait_prediction()
+            new = app.page.evaluate("window.__pynet.metrics().predictLatencies")[before:]
+            # The page starts the first latency after Clear at the Clear (its `inputAt` survives the
+            # empty-pad frame), not at the first pen sample: leave that one out.
+            latencies += new[1:]
+    values = np.array(latencies)
+    result = {"updates": len(latencies), "latencies_ms": [round(v, 2) for v in latencies],
+              "median_ms": float(np.median(values)) if latencies else None,
+              "p95_ms": float(np.percentile(values, 95)) if latencies else None}
+    log(f"  drawing: {result['updates']} updates, median {fmt(result['median_ms'], 1)} ms, "
+        f"p95 {fmt(result['p95_ms'], 1)} ms")
+    return result
+
+
+# ---------------------------------------------------------------- JavaScript peers
+
+def run_peers(args):
+    """The peers bench (/work/shared/peers) in a temporary copy: npm ci, run.py; its results JSON.
+    Falls back to the copy's stored results.json, labelled as another run's figures."""
+    if args.peers:
+        try:
+            return {"source": "this run", **run_peers_now(args)}
+        except Exception as error:  # noqa: BLE001 - any failure means: use the reference figures
+            log(f"  peers could not run ({error}); using the reference figures from another run")
+    stored = PEERS_DIR / "results.json"
+    if not stored.is_file():
+        return {"source": "none", "error": f"{stored} not found"}
+    data = json.loads(stored.read_text())
+    return {"source": "reference figures from another run", "file": str(stored),
+            "generated": data.get("generated"), "command": data.get("command"), "nets": peer_figures(data)}
+
+
+def run_peers_now(args):
+    with tempfile.TemporaryDirectory(prefix="pynet-peers-") as tmp:
+        work = Path(tmp) / "peers"
+        shutil.copytree(PEERS_DIR, work, ignore=shutil.ignore_patterns("node_modules", "data"))
+        for path in [work, *work.rglob("*")]:  # the shared copy is read-only; npm and run.py write here
+            path.chmod(path.stat().st_mode | 0o200)
+        run_logged(["npm", "ci", "--no-audit", "--no-fund"], work, timeout=900)
+        out = work / "results-pynet-bench.json"
+        command = [sys.executable, "run.py", "--reps", str(args.peer_reps or args.reps), "--out", str(out)]
+        if args.peer_only:
+            command += ["--only", args.peer_only]
+        run_logged(command, work, timeout=3600)
+        data = json.loads(out.read_text())
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out, args.out.with_name("peers.json"))  # the peers' own raw record, kept beside ours
+    return {"file": str(args.out.with_name("peers.json")), "generated": data.get("generated"),
+            "command": data.get("command"), "runtime_s": data.get("runtime_s"), "nets": peer_figures(data)}
+
+
+def run_logged(command, cwd, timeout):
+    """Run a child process, its output passed through with a prefix; raise if it fails."""
+    log(f"  peers$ {' '.join(command)}")
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    watchdog = threading.Timer(timeout, proc.kill)  # a hung child must not hang the benchmark
+    watchdog.start()
+    try:
+        for line in proc.stdout:
+            log(f"  peers| {line.rstrip()}")
+    finally:
+        watchdog.cancel()
+    if proc.wait() != 0:
+        raise RuntimeError(f"{command[0]} {command[1]} exited with {proc.returncode}")
+
+
+def peer_figures(data):
+    """Per network: the fastest JavaScript library in a worker and the peers' native NumPy."""
+    nets = {}
+    for net in PEER_NETS:
+        rows = [r for r in data.get("summary", []) if r["net"] == net and r.get("train_ips")]
+        js = [r for r in rows if r["ctx"] == "worker"]
+        numpy_rows = [r for r in rows if r["config"] == "numpy-threads-default"]
+        fastest = max(js, key=lambda r: r["train_ips"], default=None)
+        nets[net] = {
+            "fastest_js": fastest and {"label": fastest["label"], "train_ips": fastest["train_ips"],
+                                       "test_ips": fastest["test_ips"]},
+            "js": {r["label"]: r["train_ips"] for r in js},
+            "native_numpy": numpy_rows[0]["train_ips"] if numpy_rows else None}
+    return nets
+
+
+# ---------------------------------------------------------------- targets and report
+
+def targets(result):
+    """Every target with its figure and whether it is met (None: no figure)."""
+    out = []
+
+    def add(name, value, target, met, text):
+        out.append({"target": name, "value": value, "goal": target, "met": met, "text": text})
+
+    peers = result["peers"].get("nets", {})
+    for net, preset in PEER_NETS.items():
+        row = result["training"].get(preset)
+        fastest = (peers.get(net) or {}).get("fastest_js")
+        if row and fastest:
+            r = ratio(row["worker"]["train_ips"], fastest["train_ips"])
+            add(f"{preset}: worker >= {TARGETS['vs_fastest_js']:g}x fastest JS (net {net})", r,
+                TARGETS["vs_fastest_js"], r is not None and r >= TARGETS["vs_fastest_js"],
+                f"{fmt(row['worker']['train_ips'])} vs {fastest['label']} {fmt(fastest['train_ips'])} img/s = "
+                f"{fmt(r, 2)}x" + ("" if result["peers"]["source"] == "this run" else f" ({result['peers']['source']})"))
+    for preset, row in result["training"].items():
+        r = row["worker_over_native"]
+        add(f"{preset}: worker >= {TARGETS['vs_native']:.0%} of native pynet", r, TARGETS["vs_native"],
+            r is not None and r >= TARGETS["vs_native"],
+            f"{fmt(row['worker']['train_ips'])} vs {fmt(row['native']['train_ips'])} img/s = {pct(r)}")
+    ready = result.get("ready")
+    if ready:
+        for kind in ("warm", "cold"):
+            value, goal = ready[f"{kind}_median_ms"], TARGETS[f"ready_{kind}_ms"]
+            add(f"Ready, {kind} cache <= {goal / 1000:g} s", value, goal, value is not None and value <= goal,
+                f"{fmt(value)} ms")
+    draw = result.get("drawing")
+    if draw and draw["median_ms"] is not None:
+        add(f"drawing to probabilities < {TARGETS['draw_ms']} ms (median)", draw["median_ms"], TARGETS["draw_ms"],
+            draw["median_ms"] < TARGETS["draw_ms"],
+            f"median {fmt(draw['median_ms'], 1)} ms, p95 {fmt(draw['p95_ms'], 1)} ms over {draw['updates']} updates")
+    for row in result.get("parity", []):
+        d = row["difference_points"]
+        add(f"{row['preset']}: same accuracy within {TARGETS['accuracy_points']:g} point", d,
+            TARGETS["accuracy_points"], d is not None and abs(d) <= TARGETS["accuracy_points"],
+            f"browser {pct(row['browser_accuracy'])}, CPython {pct(row['cpython_accuracy'])}, "
+            f"{fmt(d, 2, sign=True)} points")
+    return out
+
+
+def fmt(x, nd=0, sign=False):
+    if x is None:
+        return "-"
+    return f"{x:+,.{nd}f}" if sign else f"{x:,.{nd}f}"
+
+
+def pct(x):
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def times(x):
+    return "-" if x is None else f"{x:.2f}x"
+
+
+def report(result):
+    """The Markdown report: printed at the end and written beside the JSON."""
+    env, s = result["environment"], result["settings"]
+    lines = [
+        "# pynet in the browser",
+        "",
+        f"{result['created']}, {result['seconds'] / 60:.1f} min. Chromium {env['chromium']}, Pyodide "
+        f"{env.get('pyodide', '?')}, headless, {env['cpus']} CPUs (load average {env['load_average']} before, "
+        f"{env.get('load_average_after')} after); native: Python {env['python']}, NumPy {env['numpy']}. "
+        f"{s['train_size']} training / {s['test_size']} test images, median of {s['reps']} runs"
+        f"{' (QUICK: smoke run, not for reporting)' if s['quick'] else ''}. "
+        "Compare ratios within this run, not absolute figures across runs.",
+        "",
+        "## Training and inference, per preset",
+        "",
+        "Train img/s: median over a run's iterations but the first, then median of the runs (min-max of the "
+        "runs after it). Test img/s: one pass over the test images. *worker*: the page's Web Worker with "
+        "OpenBLAS; *no OpenBLAS*: `?openblas=off`; *native*: pynet float32 on CPython, same data.",
+        "",
+        "| preset | iter. | worker train img/s | (min-max) | no OpenBLAS | OpenBLAS gain | native train img/s "
+        "| worker ÷ native | worker test img/s | native test img/s |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for preset, row in result["training"].items():
+        w, off, nat = row["worker"], row["worker_no_openblas"], row["native"]
+        problems = "; ".join(w["problems"] + off["problems"] + nat["problems"])
+        lines.append(
+            f"| {preset}{' (' + problems + ')' if problems else ''} | {row['iterations']} | {fmt(w['train_ips'])} "
+            f"| {fmt(w['train_ips_min'])}-{fmt(w['train_ips_max'])} | {fmt(off['train_ips'])} "
+            f"| {times(row['openblas_gain'])} | {fmt(nat['train_ips'])} | {pct(row['worker_over_native'])} "
+            f"| {fmt(w['test_ips'])} | {fmt(nat['test_ips'])} |")
+    peers = result["peers"]
+    lines += ["", "## Against the JavaScript libraries (peers bench)", ""]
+    if peers.get("nets"):
+        where = ("measured in this run" if peers["source"] == "this run"
+                 else f"**{peers['source']}** ({peers.get('generated')}): ratios across runs, read with care")
+        lines += [
+            f"Peers {where}; `{peers.get('command')}`. Same architectures and batch sizes, but the peers use "
+            "biases, shuffling and cross-entropy everywhere, and their own 1,000-image split: a throughput "
+            "comparison. Fastest JS = fastest library in a Web Worker.",
+            "",
+            "| net | pynet preset | pynet worker img/s | fastest JS library | its img/s | pynet ÷ fastest JS "
+            "| peers' native NumPy img/s | pynet worker ÷ native NumPy |",
+            "|---|---|--:|---|--:|--:|--:|--:|"]
+        for net, preset in PEER_NETS.items():
+            p, row = peers["nets"].get(net) or {}, result["training"].get(preset)
+            fastest = p.get("fastest_js") or {}
+            ips = row and row["worker"]["train_ips"]
+            lines.append(
+                f"| {net}: {PEER_NET_TEXT[net]} | {preset} | {fmt(ips)} | {fastest.get('label', '-')} "
+                f"| {fmt(fastest.get('train_ips'))} | {times(ratio(ips, fastest.get('train_ips')))} "
+                f"| {fmt(p.get('native_numpy'))} | {pct(ratio(ips, p.get('native_numpy')))} |")
+    else:
+        lines.append(f"No peer figures: {peers.get('error', 'skipped')}.")
+    lines += ["", "## Start-up, drawing, accuracy", ""]
+    ready = result.get("ready")
+    if ready:
+        lines.append(f"- Time to Ready (navigation start to the worker's ready message; files from 127.0.0.1): "
+                     f"cold HTTP cache {fmt(ready['cold_median_ms'])} ms (runs: {', '.join(fmt(v) for v in ready['cold_ms'])}), "
+                     f"warm {fmt(ready['warm_median_ms'])} ms (runs: {', '.join(fmt(v) for v in ready['warm_ms'])}).")
+    draw = result.get("drawing")
+    if draw:
+        lines.append(f"- Drawing to probabilities on screen, trained `conv` model, pointer at "
+                     f"{1 / POINTER_INTERVAL_S:.0f} Hz: median {fmt(draw['median_ms'], 1)} ms, p95 "
+                     f"{fmt(draw['p95_ms'], 1)} ms ({draw['updates']} updates; input to the frame after the bars).")
+    for row in result.get("parity", []):
+        lines.append(f"- Accuracy, {row['preset']}, {row['iterations']} iterations, seed {row['seed']}: browser "
+                     f"{pct(row['browser_accuracy'])}, CPython {pct(row['cpython_accuracy'])} "
+                     f"({fmt(row['difference_points'], 2, sign=True)} points).")
+    lines += ["", "## Targets (reported, not asserted)", ""]
+    for t in result["targets"]:
+        mark = "met" if t["met"] else "NOT met"
+        lines.append(f"- **{mark}**: {t['target']}: {t['text']}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- main
+
+def environment(browser, site):
+    info_file = site / "build-info.json"
+    info = json.loads(info_file.read_text()) if info_file.is_file() else {}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True)
+    try:
+        from importlib.metadata import version
+        playwright_version = version("playwright")
+    except Exception:  # noqa: BLE001
+        playwright_version = None
+    return {"chromium": browser.version, "playwright": playwright_version,
+            "pyodide": info.get("pyodide_version"), "python": platform.python_version(),
+            "numpy": np.__version__, "platform": platform.platform(), "cpus": os.cpu_count(),
+            "commit": commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else ""),
+            "load_average": round(os.getloadavg()[0], 2)}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
+    parser.add_argument("--reps", type=int, default=3, help="runs per figure, median reported (default 3)")
+    parser.add_argument("--presets", nargs="+", choices=list(PRESETS), metavar="PRESET",
+                        help="presets to train (default: all eight)")
+    parser.add_argument("--iterations", type=int, help="iterations per training run (default: per preset)")
+    parser.add_argument("--train-size", type=int, default=1000, help="training images (default 1000)")
+    parser.add_argument("--test-size", type=int, default=1000, help="test images (default 1000)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the accuracy-parity runs (default 1)")
+    parser.add_argument("--peers", action=argparse.BooleanOptionalAction, default=None,
+                        help="run the JavaScript peers bench in this run (default: yes, unless --quick)")
+    parser.add_argument("--peer-reps", type=int, help="repetitions of the peers bench (default: --reps)")
+    parser.add_argument("--peer-only", help="the peers' --only: config ids, e.g. tfjs-wasm,convnetjs,numpy")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 1 rep, presets " + ", ".join(QUICK_PRESETS) + ", no peers")
+    parser.add_argument("--site", type=Path, default=build.DEFAULT_OUT, help="site directory (default web/dist)")
+    parser.add_argument("--no-build", action="store_true", help="serve the site as it is")
+    parser.add_argument("--chromium", help="Chromium executable (default $PYNET_CHROMIUM, /usr/bin/chromium)")
+    parser.add_argument("--out", type=Path, help="JSON results, the Markdown report beside it (.md); default "
+                        "bench/results/browser.json, browser-quick.json for --quick (a smoke run keeps the figures)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.reps = 1
+        args.presets = args.presets or list(QUICK_PRESETS)
+    args.presets = args.presets or list(PRESETS)
+    args.out = args.out or REPO / "bench" / "results" / ("browser-quick.json" if args.quick else "browser.json")
+    if args.peers is None:
+        args.peers = not args.quick
+    if min(args.reps, args.train_size, args.test_size, args.iterations or 2) < 1:
+        parser.error("--reps, --train-size, --test-size and --iterations must be positive")
+    args.site = args.site.resolve()
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    started = time.perf_counter()
+    ensure_site(args.site, args.no_build)
+    data = load_mnist(args.site / build.DIGITS_REL, args.train_size, args.test_size)  # the bytes the page gets
+    chromium = chromium_path(args.chromium)
+    result = {"benchmark": "browser", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+              "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
+    with serving(args.site) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            result["environment"] = environment(browser, args.site)
+            log(f"Serving {args.site} at {url}; Chromium {browser.version}; {args.reps} rep(s)")
+            log("Time to Ready (cold and warm HTTP cache):")
+            result["ready"] = time_to_ready(pw, url, chromium, args.reps)
+            log("Training (worker with OpenBLAS, without, native CPython):")
+            result["training"] = bench_training(browser, url, args.presets, data, args)
+            log("Accuracy parity and drawing latency:")
+            app = open_app(browser, url, True)
+            try:
+                result["parity"] = bench_parity(app, args)  # leaves a trained conv model in the page
+                result["drawing"] = bench_drawing(app, args.reps)
+                result["page_errors"] = app.page_errors + app.console_errors
+            finally:
+                app.close()
+        finally:
+            browser.close()
+    if args.peers:
+        log("JavaScript peers (their own driver, run after ours so the two never share the CPUs):")
+    result["peers"] = run_peers(args)
+    result["environment"]["load_average_after"] = round(os.getloadavg()[0], 2)
+    result["seconds"] = time.perf_counter() - started
+    result["targets"] = targets(result)
+    text = report(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    args.out.with_suffix(".md").write_text(text)
+    log()
+    log(text)
+    log(f"wrote {args.out} and {args.out.with_suffix('.md')} ({result['seconds'] / 60:.1f} min)")
+
+
+if __name__ == "__main__":
+    main()
