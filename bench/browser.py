@@ -47,8 +47,8 @@ PARITY_ITERATIONS = {"tanh-softmax": 20, "conv": 10}
 # The peers' networks and the pynet preset with the same architecture (the peers add biases, shuffling and
 # cross-entropy everywhere: a throughput comparison, not an accuracy one).
 PEER_NETS = {"A": "tanh-softmax", "B": "conv", "C": "wide-minibatch"}
-PEER_NET_TEXT = {"A": "784-100 tanh, dropout, softmax, batch 100", "B": "conv 16 3x3, tanh, dropout, softmax, batch 128",
-                 "C": "784-400 ReLU, batch 100"}
+PEER_NET_TEXT = {"A": "784-100 tanh, dropout, softmax, batch 100",
+                 "B": "conv 16 3x3, tanh, dropout, softmax, batch 128", "C": "784-400 ReLU, batch 100"}
 PEERS_DIR = Path(os.environ.get("PYNET_PEERS", "/work/shared/peers"))
 
 TARGETS = {"vs_fastest_js": 2.0, "vs_native": 0.20, "ready_warm_ms": 2500, "ready_cold_ms": 6000,
@@ -378,6 +378,7 @@ def targets(result):
         out.append({"target": name, "value": value, "goal": target, "met": met, "text": text})
 
     peers = result["peers"].get("nets", {})
+    elsewhere = "" if result["peers"]["source"] == "this run" else f" ({result['peers']['source']})"
     for net, preset in PEER_NETS.items():
         row = result["training"].get(preset)
         fastest = (peers.get(net) or {}).get("fastest_js")
@@ -386,7 +387,7 @@ def targets(result):
             add(f"{preset}: worker >= {TARGETS['vs_fastest_js']:g}x fastest JS (net {net})", r,
                 TARGETS["vs_fastest_js"], r is not None and r >= TARGETS["vs_fastest_js"],
                 f"{fmt(row['worker']['train_ips'])} vs {fastest['label']} {fmt(fastest['train_ips'])} img/s = "
-                f"{fmt(r, 2)}x" + ("" if result["peers"]["source"] == "this run" else f" ({result['peers']['source']})"))
+                f"{fmt(r, 2)}x{elsewhere}")
     for preset, row in result["training"].items():
         r = row["worker_over_native"]
         add(f"{preset}: worker >= {TARGETS['vs_native']:.0%} of native pynet", r, TARGETS["vs_native"],
@@ -483,9 +484,10 @@ def report(result):
     lines += ["", "## Start-up, drawing, accuracy", ""]
     ready = result.get("ready")
     if ready:
+        runs = {kind: ", ".join(fmt(v) for v in ready[f"{kind}_ms"]) for kind in ("cold", "warm")}
         lines.append(f"- Time to Ready (navigation start to the worker's ready message; files from 127.0.0.1): "
-                     f"cold HTTP cache {fmt(ready['cold_median_ms'])} ms (runs: {', '.join(fmt(v) for v in ready['cold_ms'])}), "
-                     f"warm {fmt(ready['warm_median_ms'])} ms (runs: {', '.join(fmt(v) for v in ready['warm_ms'])}).")
+                     f"cold HTTP cache {fmt(ready['cold_median_ms'])} ms (runs: {runs['cold']}), "
+                     f"warm {fmt(ready['warm_median_ms'])} ms (runs: {runs['warm']}).")
     draw = result.get("drawing")
     if draw:
         lines.append(f"- Drawing to probabilities on screen, trained `conv` model, pointer at "
@@ -522,8 +524,8 @@ def environment(browser, site):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=3, help="runs per figure, median reported (default 3)")
     parser.add_argument("--presets", nargs="+", choices=list(PRESETS), metavar="PRESET",
                         help="presets to train (default: all eight)")

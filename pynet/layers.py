@@ -47,33 +47,71 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
 
-class Dense(Layer):
-    """`layer_1 = layer_0.dot(weights_0_1)`, plus an optional bias (the notebook's networks have none)."""
+class RowGradient:
+    """A weight gradient that is zero outside `rows`, kept as just those rows (`values`).
 
-    def __init__(self, n_in, n_out, bias=False, dtype=np.float32):
+    A dense layer whose input column is blank for a whole batch (most border pixels of MNIST digits, and
+    four in five pixels of a single image) gets no gradient in that weight row. `np.asarray(grad)` gives
+    the full matrix; `SGD` updates only the rows.
+    """
+
+    def __init__(self, rows, values, shape):
+        self.rows, self.values, self.shape = rows, values, shape
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    def __array__(self, dtype=None, copy=None):
+        full = np.zeros(self.shape, dtype or self.values.dtype)
+        full[self.rows] = self.values
+        return full
+
+
+class Dense(Layer):
+    """`layer_1 = layer_0.dot(weights_0_1)`, plus an optional bias (the notebook's networks have none).
+
+    `sparse_input=True` (for pixels): input columns that are zero in every row of the batch are left out
+    of the products, which changes no result (they only add zeros) but saves a third of the work on a
+    batch of 100 digits and four fifths on a single one.
+    """
+
+    SPARSE_BELOW = 0.75  # use the sparse path when at most this fraction of the columns has ink
+
+    def __init__(self, n_in, n_out, bias=False, sparse_input=False, dtype=np.float32):
         super().__init__()
-        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.n_in, self.n_out, self.sparse_input = int(n_in), int(n_out), bool(sparse_input)
         self.params["weight"] = np.zeros((self.n_in, self.n_out), dtype)
         if bias:
             self.params["bias"] = np.zeros(self.n_out, dtype)
+        self.rows = None
 
     def forward(self, x, training=False):
+        weights = self.params["weight"]
+        self.rows = None
+        if self.sparse_input:
+            rows = np.flatnonzero(x.any(axis=0))
+            if len(rows) <= self.SPARSE_BELOW * len(weights):
+                self.rows = rows
+                x, weights = x[:, rows], weights[rows]
         self.input = x
-        out = dot(x, self.params["weight"])  # layer_0.dot(weights_0_1)
+        out = dot(x, weights)  # layer_0.dot(weights_0_1)
         if "bias" in self.params:
             out += self.params["bias"]
         return out
 
     def backward(self, delta):
-        weights = self.params["weight"]
-        self.grads["weight"] = dot(self.input.T, delta)  # weights_0_1_delta = layer_0.T.dot(layer_1_delta)
+        weights_delta = dot(self.input.T, delta)  # weights_0_1_delta = layer_0.T.dot(layer_1_delta)
+        self.grads["weight"] = weights_delta if self.rows is None else \
+            RowGradient(self.rows, weights_delta, self.params["weight"].shape)
         if "bias" in self.params:
             self.grads["bias"] = delta.sum(axis=0)
         # layer_1_delta = layer_2_delta.dot(weights_1_2.T); the activation's derivative follows in its layer
-        return dot(delta, weights.T) if self.needs_input_delta else None
+        return dot(delta, self.params["weight"].T) if self.needs_input_delta else None
 
     def config(self):
-        return {"n_in": self.n_in, "n_out": self.n_out, "bias": "bias" in self.params}
+        return {"n_in": self.n_in, "n_out": self.n_out, "bias": "bias" in self.params,
+                "sparse_input": self.sparse_input}
 
 
 class ReLU(Layer):

@@ -1,4 +1,5 @@
 """Stochastic gradient descent as the notebook does it: `weights -= weights_delta * alpha`."""
+from .layers import RowGradient
 
 
 class SGD:
@@ -8,4 +9,8 @@ class SGD:
     def step(self, model):
         for layer in model.layers:
             for name, weights in layer.params.items():
-                weights -= layer.grads[name] * self.alpha
+                grad = layer.grads[name]
+                if isinstance(grad, RowGradient):  # only these rows have a gradient
+                    weights[grad.rows] -= grad.values * self.alpha
+                else:
+                    weights -= grad * self.alpha

@@ -105,9 +105,9 @@ class Preset:
                 "description": self.description, "default": self.name == DEFAULT_PRESET, "params": params}
 
 
-def uniform_dense(n_in, n_out, scale, random, dtype):
+def uniform_dense(n_in, n_out, scale, random, dtype, sparse_input=False):
     """A bias-free dense layer initialised as the notebook does: `2*scale * np.random.random(...) - scale`."""
-    layer = Dense(n_in, n_out, dtype=dtype)
+    layer = Dense(n_in, n_out, sparse_input=sparse_input, dtype=dtype)
     layer.params["weight"] = random.uniform((n_in, n_out), scale, dtype)
     return layer
 
@@ -115,7 +115,7 @@ def uniform_dense(n_in, n_out, scale, random, dtype):
 def squared_error_net(dropout):
     """784 -> hidden ReLU [-> dropout] -> 10, squared error: the notebook's ReLU cells."""
     def build(p, random, dtype):
-        layers = [uniform_dense(PIXELS, p["hidden_size"], .1, random, dtype), ReLU()]
+        layers = [uniform_dense(PIXELS, p["hidden_size"], .1, random, dtype, sparse_input=True), ReLU()]
         if dropout:
             layers.append(Dropout(.5, random, notebook=p["quirks"]))
         layers.append(uniform_dense(p["hidden_size"], DIGITS, .1, random, dtype))
@@ -124,13 +124,13 @@ def squared_error_net(dropout):
 
 
 def build_linear(p, random, dtype):
-    model = Sequential([Dense(PIXELS, DIGITS, dtype=dtype)])  # zero-initialised, as in the notebook
+    model = Sequential([Dense(PIXELS, DIGITS, sparse_input=True, dtype=dtype)])  # zero init, as in the notebook
     return model, SquaredError("sum" if p["quirks"] else "mean"), False
 
 
 def build_tanh_softmax(p, random, dtype):
     model = Sequential([
-        uniform_dense(PIXELS, p["hidden_size"], .01, random, dtype), Tanh(),
+        uniform_dense(PIXELS, p["hidden_size"], .01, random, dtype, sparse_input=True), Tanh(),
         Dropout(.5, random, notebook=p["quirks"]),
         uniform_dense(p["hidden_size"], DIGITS, .1, random, dtype), Softmax()])
     return model, SoftmaxCrossEntropy(divide_by_batch_twice=p["quirks"]), p["quirks"]
