@@ -287,10 +287,7 @@ def bench_drawing(app, reps):
             for stroke in strokes:
                 paced_stroke(app, stroke)
             app.wait_prediction()
-            new = app.page.evaluate("window.__pynet.metrics().predictLatencies")[before:]
-            # The page starts the first latency after Clear at the Clear (its `inputAt` survives the
-            # empty-pad frame), not at the first pen sample: leave that one out.
-            latencies += new[1:]
+            latencies += app.page.evaluate("window.__pynet.metrics().predictLatencies")[before:]
     values = np.array(latencies)
     result = {"updates": len(latencies), "latencies_ms": [round(v, 2) for v in latencies],
               "median_ms": float(np.median(values)) if latencies else None,
@@ -492,7 +489,7 @@ def report(result):
     if draw:
         lines.append(f"- Drawing to probabilities on screen, trained `conv` model, pointer at "
                      f"{1 / POINTER_INTERVAL_S:.0f} Hz: median {fmt(draw['median_ms'], 1)} ms, p95 "
-                     f"{fmt(draw['p95_ms'], 1)} ms ({draw['updates']} updates; input to the frame after the bars).")
+                     f"{fmt(draw['p95_ms'], 1)} ms ({draw['updates']} updates; pointer input to the bars holding its prediction; under 16.7 ms = shown in the next frame).")
     for row in result.get("parity", []):
         lines.append(f"- Accuracy, {row['preset']}, {row['iterations']} iterations, seed {row['seed']}: browser "
                      f"{pct(row['browser_accuracy'])}, CPython {pct(row['cpython_accuracy'])} "

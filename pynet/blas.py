@@ -8,10 +8,9 @@ library through `ctypes` (standard library) and routes the large float32/float64
 `cblas_sgemm`/`cblas_dgemm`, passing transposed operands as flags rather than copies. The library stays
 pure Python and gives the same results (up to the order of floating-point sums) with or without it.
 """
-import ctypes
-import ctypes.util
-
 import numpy as np
+
+# ctypes is imported only by use_openblas(): loading it (and libffi) costs Pyodide's start-up ~40 ms.
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 LIBRARY_PATHS = ("/usr/lib/libopenblas.so", "libopenblas.so", "libopenblas.so.0")
@@ -63,6 +62,7 @@ def gemm(a, b):
 
 def use_openblas(path=None):
     """Route large products through OpenBLAS; returns True when it was found and passed a self-check."""
+    import ctypes
     library = open_library(path)
     if library is None:
         return False
@@ -89,6 +89,8 @@ def enabled():
 
 
 def open_library(path):
+    import ctypes
+    import ctypes.util
     candidates = [path] if path else list(LIBRARY_PATHS) + [ctypes.util.find_library("openblas")]
     for candidate in filter(None, candidates):
         try:

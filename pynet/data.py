@@ -289,8 +289,14 @@ def load_mnist(path=None, train_size=1000, test_size=1000, dtype=np.float32):
         test = load_idx_pair(parts["test_images"], parts["test_labels"], dtype, test_size)
         return train, test
     pixels, labels, pool = read_digits_raw(path)
-    _check_size("train_size", train_size, pool, _name(path))
-    _check_size("test_size", test_size, len(labels) - pool, _name(path))
+    return split_pixels(pixels, labels, pool, train_size, test_size, dtype, _name(path))
+
+
+def split_pixels(pixels, labels, pool, train_size, test_size, dtype=np.float32, source="the digits file"):
+    """`split` on the raw uint8 records of a digits file (`read_digits_raw`): only the images asked for
+    are converted to floats, so a host can keep the whole file as bytes and split it again cheaply."""
+    _check_size("train_size", train_size, pool, source)
+    _check_size("test_size", test_size, len(labels) - pool, source)
     train = Dataset.from_uint8(pixels[:train_size], labels[:train_size], dtype)
     test = Dataset.from_uint8(pixels[pool:pool + test_size], labels[pool:pool + test_size], dtype)
     return train, test

@@ -25,15 +25,18 @@ from .layers import Conv2D, Dense, Softmax
 
 class Host:
     def __init__(self, digits_bytes, dtype=np.float32):
-        self.digits = data.read_digits(digits_bytes, dtype)
+        # The records stay uint8 (7.8 MB); only the images a configuration asks for become floats.
+        self.pixels, self.labels, self.train_pool = data.read_digits_raw(digits_bytes)
         self.dtype = dtype
         self.trainer = None
         self.model = None
         self.preset = None  # name of the preset the current model comes from
         # Imported models are evaluated on the default test set until a preset is configured.
-        test_pool = len(self.digits) - self.digits.train_count
-        self.test = data.split(self.digits, 1, min(1000, test_pool))[1]
+        self.test = self.split(1, min(1000, len(self.labels) - self.train_pool))[1]
         self.stopped = False
+
+    def split(self, train_size, test_size):
+        return data.split_pixels(self.pixels, self.labels, self.train_pool, train_size, test_size, self.dtype)
 
     def handle(self, message_json, payload=None):
         try:
@@ -58,7 +61,7 @@ class Host:
     def cmd_configure(self, message, payload):
         preset = presets.get(message.get("preset"))
         params = preset.resolve(message.get("params") or {})
-        train, test = data.split(self.digits, params["train_size"], params["test_size"])
+        train, test = self.split(params["train_size"], params["test_size"])
         self.trainer = presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
         self.model, self.preset, self.test, self.stopped = self.trainer.model, preset.name, test, False
         return {"summary": self.summary()}

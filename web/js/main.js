@@ -47,7 +47,8 @@ const pad = new DrawPad($('draw-canvas'), {
 });
 
 // Figures for the benchmark (bench/browser.py) and the curious: when Ready came (ms since navigation),
-// whether OpenBLAS is in use, every iteration/evaluation event, and input-to-bars latencies (ms).
+// whether OpenBLAS is in use, every iteration/evaluation event, and latencies (ms) from a drawing's
+// pointer input to the probability bars holding its prediction.
 let metrics = null;
 const resetMetrics = () => { metrics = { readyAt: null, openblas: null, events: [], predictLatencies: [] }; };
 resetMetrics();
@@ -276,6 +277,7 @@ function predictNow() {
   if (pad.empty) {
     paintGray(preview, new Float32Array(784), 28, 28, 255);
     queued = null;
+    inputAt = null;
     probs.clear(hasModel ? HINT_DRAW : noModelHint());
     return;
   }
@@ -312,7 +314,8 @@ async function pump() {
     probs.clear(hasModel ? HINT_DRAW : noModelHint());
   } else if (reply.ok && Array.isArray(reply.probabilities) && reply.probabilities.every(Number.isFinite)) {
     probs.show(reply.probabilities, reply.digit);
-    if (drawnAt !== null) requestAnimationFrame(() => metrics.predictLatencies.push(performance.now() - drawnAt));
+    // Input to bars updated: under a frame (16.7 ms) means the new bars are in the next frame painted.
+    if (drawnAt !== null) metrics.predictLatencies.push(performance.now() - drawnAt);
   } else if (reply.ok) {
     probs.clear('The model gives no usable answer (its weights are not finite numbers).');
   } else {
