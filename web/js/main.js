@@ -252,7 +252,7 @@ async function refreshViews(withSamples = true) {
   } finally {
     refreshing = false;
   }
-  schedulePredict(true);
+  schedulePredict();
 }
 
 // ── drawing → prediction ───────────────────────────────────────────────────────────────────
