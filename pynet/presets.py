@@ -173,11 +173,13 @@ PRESETS = {p.name: p for p in [
            defaults(300, .1, 100, 100), squared_error_net(dropout=True)),
     Preset("tanh-softmax", "Tanh + softmax", "Add better activation functions - Tanh and Softmax",
            "784 → 100 tanh → dropout → 10 softmax, cross-entropy",
-           "A tanh hidden layer and a softmax output read as probabilities: the notebook's best dense net.",
+           "A tanh hidden layer and a softmax output read as probabilities: the notebook's best dense net. "
+           "Its quirk divides the step by the batch size, so with quirks off use alpha about 0.1.",
            defaults(300, 2, 100, 100), build_tanh_softmax),
     Preset("conv", "Convolutional layer", "Add Convolutional layer",
            "16 kernels 3x3 → tanh → dropout → 10 softmax",
-           "Sixteen 3x3 kernels slide over the image; their responses feed a softmax output.",
+           "Sixteen 3x3 kernels slide over the image; their responses feed a softmax output. "
+           "Its quirk divides the step by the batch size, so with quirks off use alpha about 0.1.",
            defaults(300, 2, 128, kernels=16), build_conv),
     Preset("wide-sgd", "Wide ReLU, one image at a time", "MNIST stochastic gradient descent",
            "784 → 400 ReLU → dropout → 10, squared error",

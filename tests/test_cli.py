@@ -63,6 +63,21 @@ def test_train_prints_notebook_lines_progress_and_final_json(tmp_path, digits_fi
     assert report["test_accuracy"] == final["test_accuracy"] and report["test_size"] == 200
 
 
+def test_train_and_evaluate_on_standard_idx_files(tmp_path):
+    from tests.test_data import write_idx_dir
+    (tmp_path / "idx").mkdir()
+    idx = write_idx_dir(tmp_path / "idx", n_train=200, n_test=50, gz=True)
+    out = tmp_path / "idx-model.npz"
+    result = pynet("train", "--preset", "relu-minibatch", "--iterations", 2, "--train-size", 200,
+                   "--test-size", 50, "--data", idx, "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["iterations"] == 2
+    evaluated = pynet("evaluate", out, "--test-size", 50, "--data", idx)
+    assert evaluated.returncode == 0 and json.loads(evaluated.stdout)["test_size"] == 50
+    too_many = pynet("train", "--preset", "relu", "--train-size", 300, "--data", idx)
+    assert_one_line_error(too_many, "train_size")
+
+
 @pytest.mark.parametrize("args,fragments", [
     (["train", "--preset", "nope"], ["unknown preset 'nope'"]),
     (["train", "--preset", "relu", "--iterations", "abc"], ["invalid int value"]),
