@@ -81,9 +81,9 @@ class Host:
         trainer = self.require_trainer()
         self.stopped = True
         test_loss, test_accuracy = trainer.evaluate(trainer.test_x, trainer.test_labels)
-        # `iteration` numbers iterations from 0 as training events do; `completed` counts them.
-        return {"event": {"type": "stopped", "iteration": trainer.iteration - 1, "completed": trainer.iteration,
-                          "test_loss": test_loss, "test_accuracy": test_accuracy}}
+        # `iteration` numbers the last completed iteration from 0, as training events do.
+        return {"event": {"type": "stopped", "iteration": trainer.iteration - 1, "test_loss": test_loss,
+                          "test_accuracy": test_accuracy}}
 
     def cmd_status(self, message, payload):
         return {"status": self.summary()}
@@ -156,15 +156,14 @@ class Host:
             summary.update(params=t.params, state="stopped" if self.stopped else t.state,
                            iteration=t.iteration, iterations=t.iterations, evaluation=t.last_evaluation)
         elif self.model is not None:
-            loss, accuracy = evaluate_model(self.model, self.test)
             summary.update(state="imported", metrics=self.imported_metrics,
-                           test_accuracy=accuracy)
+                           test_accuracy=accuracy_on(self.model, self.test))
         return summary
 
 
-def evaluate_model(model, dataset):
+def accuracy_on(model, dataset):
     outputs = model.predict(dataset.images.astype(model.dtype))
-    return None, float(np.mean(outputs.argmax(axis=1) == dataset.labels))
+    return float(np.mean(outputs.argmax(axis=1) == dataset.labels))
 
 
 def as_probabilities(outputs, is_softmax):
