@@ -40,16 +40,24 @@ class Host:
         return data.split_pixels(self.pixels, self.labels, self.train_pool, train_size, test_size, self.dtype)
 
     def handle(self, message_json, payload=None):
+        command = None
         try:
             message = json.loads(message_json)
-            handler = getattr(self, "cmd_" + str(message.get("type", "")).replace("-", "_"), None)
+            command = str(message.get("type", ""))
+            handler = getattr(self, "cmd_" + command.replace("-", "_"), None)
             if handler is None:
                 raise PynetError(f"unknown command {message.get('type')!r}")
             reply = {"ok": True, **handler(message, payload)}
         except PynetError as error:
             reply = {"ok": False, "error": str(error)}
-        except KeyboardInterrupt:  # the page's Stop landed outside training (which handles it itself)
-            reply = {"ok": False, "interrupted": True, "error": "Interrupted by Stop; try again."}
+        except KeyboardInterrupt:
+            # The page's Stop can land anywhere in a run call, also after the training loop (which handles
+            # it itself) while the events are encoded: that is still a stop, not an error. Any other
+            # command it hits was not its target; the host may simply send that command again.
+            if command == "run":
+                reply = {"ok": True, "interrupted": True, "events": [], "done": False, "state": "stopped"}
+            else:
+                reply = {"ok": False, "interrupted": True, "error": "Interrupted by Stop; try again."}
         except Exception as error:  # a bug: say so plainly, keep the traceback for the console
             reply = {"ok": False, "error": f"Internal error: {type(error).__name__}: {error}",
                      "detail": traceback.format_exc()}

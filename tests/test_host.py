@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+import pynet.host
 from pynet.host import Host
 from tests.synthetic import synthetic_digits_bytes, synthetic_pixels
 
@@ -87,6 +88,28 @@ def test_keyboard_interrupt_stops_cleanly_and_model_stays_usable(host):
     assert stop["ok"] and stop["event"]["type"] == "stopped"
     assert call(host, np.zeros(784), type="predict")["ok"]
     assert "stopped" in call(host, type="run")["error"]
+
+
+def test_interrupt_after_the_training_loop_is_a_stop_not_an_error(host, monkeypatch):
+    # The page's Stop may land while a run call encodes its events, outside the trainer's own handler.
+    call(host, type="configure", preset="relu", params={"iterations": 2, "train_size": 400, "test_size": 100})
+    def interrupted(events):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pynet.host, "coalesce", interrupted)
+    reply = call(host, type="run", max_seconds=10)
+    assert reply["ok"] and reply["state"] == "stopped" and reply["events"] == [] and not reply["done"]
+    monkeypatch.undo()
+    assert call(host, type="stop")["ok"]
+    assert call(host, np.zeros(784), type="predict")["ok"]
+
+
+def test_interrupt_in_another_command_says_so(host, monkeypatch):
+    train(host, iterations=2)
+    def interrupted(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pynet.host, "as_array", interrupted)
+    reply = call(host, np.zeros(784), type="predict")
+    assert not reply["ok"] and reply["interrupted"] and "Stop" in reply["error"]
 
 
 def test_divergence_is_reported_not_hidden(host):

@@ -97,6 +97,14 @@ function lastLine(text) {
 
 /** Call host.handle; never throws. Returns the parsed reply. */
 function call(message, payload) {
+  const reply = callOnce(message, payload);
+  // A Stop interrupt that Python noticed only after its run call returned fires in the next Python code,
+  // which may be this unrelated command. It was meant for training and is spent now: run the command again.
+  if (reply.interrupted && message.type !== 'run') return callOnce(message, payload);
+  return reply;
+}
+
+function callOnce(message, payload) {
   // A stale Stop interrupt must not hit an unrelated command; a run call keeps it (that is its purpose).
   if (interrupt && message.type !== 'run') interrupt[0] = 0;
   let text;
