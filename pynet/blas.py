@@ -1,12 +1,18 @@
-"""Matrix products, optionally through OpenBLAS called with ctypes.
+"""Matrix products, optionally through a faster library than NumPy's own loop.
 
 Every matrix product in pynet goes through `dot(a, b)`. By default that is NumPy's own product, which on
 CPython already runs an optimised, multi-threaded BLAS. Inside Pyodide, NumPy's product is a portable C
-loop (1.5-4 GFLOP/s), while the OpenBLAS that Pyodide ships for SciPy (the `openblas` package: one 6 MB
-shared library, no SciPy needed) runs the same products at 4-10 GFLOP/s. `use_openblas()` loads that
-library through `ctypes` (standard library) and routes the large float32/float64 products to its
-`cblas_sgemm`/`cblas_dgemm`, passing transposed operands as flags rather than copies. The library stays
-pure Python and gives the same results (up to the order of floating-point sums) with or without it.
+loop (1.5-4 GFLOP/s), so a host can plug in a faster one:
+
+- `use_matmul(function)`: a host's own float32 product, `function(a, b, out)` writing `a @ b` into `out`
+  for C-contiguous arrays. The browser worker passes XNNPACK's WebAssembly SIMD kernel (from the
+  TensorFlow.js WebAssembly backend): about 30 GFLOP/s on one core, 3x OpenBLAS on pynet's dense layers.
+- `use_openblas()`: the OpenBLAS that Pyodide ships for SciPy (the `openblas` package: one 6 MB shared
+  library, no SciPy needed), 4-10 GFLOP/s, called through `ctypes` for float32 and float64, passing
+  transposed operands as flags rather than copies. The worker uses it where XNNPACK cannot load.
+
+The last one plugged in does the large products. pynet stays pure Python and gives the same results (up
+to the order of floating-point sums) either way; `backend()` says which library is in use.
 """
 import numpy as np
 
@@ -15,17 +21,19 @@ import numpy as np
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 LIBRARY_PATHS = ("/usr/lib/libopenblas.so", "libopenblas.so", "libopenblas.so.0")
 
-# Products smaller than this many multiply-adds stay in NumPy: below it OpenBLAS's fixed cost per call
+# Products smaller than this many multiply-adds stay in NumPy: below it a library's fixed cost per call
 # outweighs its faster kernel. Measured in Pyodide 0.27.7 (float32): a (100,784)@(784,400) product takes
-# 25 ms in NumPy and 6.6 ms in OpenBLAS, a (100,10)@(10,100) one 0.63 ms and 0.05 ms, a (1,784)@(784,100)
-# one 42 us and 54 us.
+# 25 ms in NumPy, 6.6 ms in OpenBLAS and 2 ms in XNNPACK; a (100,10)@(10,100) one 0.09 ms in NumPy and
+# 0.04-0.08 ms in either library; a (1,784)@(784,100) one 42 us in NumPy and 54 us in OpenBLAS.
 MIN_MULTIPLY_ADDS = 50_000
 
-_gemm = {}  # dtype -> configured ctypes function, filled by use_openblas()
+_gemm = {}  # dtype -> function(a, b) returning a @ b, filled by use_openblas() or use_matmul()
+_backend = "numpy"
 
 
 def dot(a, b):
-    """`a @ b` for 2-D arrays, by OpenBLAS when enabled and worthwhile, else by NumPy."""
+    """`a @ b` for 2-D arrays, by the plugged-in library when there is one and it is worthwhile, else
+    by NumPy."""
     if a.ndim == 2 and b.ndim == 2:
         m, k = a.shape
         n = b.shape[1]
@@ -33,9 +41,9 @@ def dot(a, b):
             # An outer product (a per-image weight gradient): one multiply per element and no sums, so
             # broadcasting gives the same numbers, 5-8x faster than NumPy's dot in WebAssembly.
             return a * b
-        # A single row is as fast in NumPy as in OpenBLAS, whose fixed cost per call then dominates.
+        # A single row is as fast in NumPy as in a library, whose fixed cost per call then dominates.
         if _gemm and m > 1 and m * k * n >= MIN_MULTIPLY_ADDS and a.dtype == b.dtype and a.dtype in _gemm:
-            return gemm(a, b)
+            return _gemm[a.dtype](a, b)
     return a.dot(b)
 
 
@@ -50,14 +58,35 @@ def layout(x):
     return NO_TRANS, x.shape[1], x
 
 
-def gemm(a, b):
-    (trans_a, lda, a), (trans_b, ldb, b) = layout(a), layout(b)
-    m, k = a.shape
-    n = b.shape[1]
-    out = np.empty((m, n), a.dtype)
-    _gemm[a.dtype](ROW_MAJOR, trans_a, trans_b, m, n, k, 1.0, a.ctypes.data, max(lda, 1),
-                   b.ctypes.data, max(ldb, 1), 0.0, out.ctypes.data, max(n, 1))
-    return out
+def cblas_product(function):
+    """a @ b by a ctypes cblas_?gemm `function`."""
+    def product(a, b):
+        (trans_a, lda, a), (trans_b, ldb, b) = layout(a), layout(b)
+        m, k = a.shape
+        n = b.shape[1]
+        out = np.empty((m, n), a.dtype)
+        function(ROW_MAJOR, trans_a, trans_b, m, n, k, 1.0, a.ctypes.data, max(lda, 1),
+                 b.ctypes.data, max(ldb, 1), 0.0, out.ctypes.data, max(n, 1))
+        return out
+    return product
+
+
+def host_product(function):
+    """a @ b by a host's `function(a, b, out)`, which sees only C-contiguous float32 arrays."""
+    def product(a, b):
+        # XNNPACK's kernel wants row-major operands: a transposed copy (at most 784x400 floats here)
+        # costs far less than the slower transposed path of the library would.
+        a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+        out = np.empty((a.shape[0], b.shape[1]), np.float32)
+        function(a, b, out)
+        return out
+    return product
+
+
+def use_matmul(function, name="host"):
+    """Route large float32 products through `function(a, b, out)`; float64 ones stay in NumPy. Returns
+    True when the function passed a self-check against NumPy (else NumPy does every product)."""
+    return install({np.dtype(np.float32): host_product(function)}, name)
 
 
 def use_openblas(path=None):
@@ -66,26 +95,42 @@ def use_openblas(path=None):
     library = open_library(path)
     if library is None:
         return False
+    products = {}
     for dtype, name, scalar in ((np.float32, "cblas_sgemm", ctypes.c_float),
                                 (np.float64, "cblas_dgemm", ctypes.c_double)):
         function = getattr(library, name)
         i, p = ctypes.c_int, ctypes.c_void_p
         function.argtypes = [i, i, i, i, i, i, scalar, p, i, p, i, scalar, p, i]
         function.restype = None
-        _gemm[np.dtype(dtype)] = function
-    if not self_check():
-        _gemm.clear()
+        products[np.dtype(dtype)] = cblas_product(function)
+    return install(products, "openblas")
+
+
+def install(products, name):
+    """Make `products` (dtype -> function(a, b)) do the large products if they pass the self-check."""
+    global _backend
+    use_numpy()
+    if not self_check(products):
         return False
+    _gemm.update(products)
+    _backend = name
     return True
 
 
 def use_numpy():
     """Back to NumPy's own product."""
+    global _backend
     _gemm.clear()
+    _backend = "numpy"
 
 
 def enabled():
     return bool(_gemm)
+
+
+def backend():
+    """The library doing the large products: "numpy", "openblas" or the name given to use_matmul()."""
+    return _backend
 
 
 def open_library(path):
@@ -100,12 +145,17 @@ def open_library(path):
     return None
 
 
-def self_check():
-    """A wrong signature would corrupt memory silently; compare against NumPy once, every layout."""
+def self_check(products):
+    """A wrong signature or a broken library would corrupt results silently; compare against NumPy once,
+    every layout."""
     rng = np.random.default_rng(0)
-    for dtype in _gemm:
+    for dtype, product in products.items():
         a, b = rng.random((40, 70)).astype(dtype), rng.random((70, 50)).astype(dtype)
         for x, y in ((a, b), (a.T.copy().T, b), (a, b.T.copy().T)):
-            if not np.allclose(gemm(x, y), x.dot(y), rtol=1e-4, atol=1e-4):
+            try:
+                good = np.allclose(product(x, y), x.dot(y), rtol=1e-4, atol=1e-4)
+            except Exception:  # a host function that fails is as unusable as a wrong one
+                good = False
+            if not good:
                 return False
     return True

@@ -6,9 +6,10 @@ The worker creates one `Host` with the bytes of the MNIST digits file and sends 
 exceptions never cross into JavaScript, so the page can show every message as is.
 
 Commands (`type`): presets, configure, run, stop, predict, weights, samples, export, import, status,
-accelerate (use the OpenBLAS library once the worker has loaded Pyodide's `openblas` package).
+accelerate (do large matrix products with the worker's XNNPACK matmul, or with Pyodide's OpenBLAS).
 `payload` carries what JSON cannot carry cheaply: the pixels to classify (a Float32Array), the bytes of
-an imported model, or, for `run`, a `should_stop()` callable checked between batches. Keeping this
+an imported model, for `run` a `should_stop()` callable checked between batches, for `accelerate` a
+matmul function. Keeping this
 layer in Python makes the whole protocol testable in CPython (tests/test_host.py).
 """
 import base64
@@ -97,8 +98,14 @@ class Host:
         return {"status": self.summary()}
 
     def cmd_accelerate(self, message, payload):
-        """Route large matrix products through OpenBLAS (see `pynet.blas`); harmless when it is absent."""
-        return {"openblas": blas.enabled() or blas.use_openblas(message.get("path"))}
+        """Route large matrix products through a faster library (see `pynet.blas`): the host's own
+        matmul function when the payload is one (the worker's XNNPACK), else Pyodide's OpenBLAS. It must
+        pass a self-check; otherwise NumPy does the products, and `matmul` in the reply says "numpy"."""
+        if callable(payload):
+            blas.use_matmul(payload, str(message.get("name", "host")))
+        else:
+            blas.use_openblas(message.get("path"))
+        return {"matmul": blas.backend()}
 
     # -- using the model -------------------------------------------------------------------------------
     def cmd_predict(self, message, payload):

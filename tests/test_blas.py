@@ -1,8 +1,9 @@
-"""The OpenBLAS route for matrix products: same numbers as NumPy, every operand layout, and training
-through it matches training without it.
+"""Faster libraries for matrix products: same numbers as NumPy, every operand layout, each product sent to
+the right library, and training through them matches training without them.
 
-Inside Pyodide the library is Pyodide's `openblas` package (the end-to-end tests cover that); here it is
-Debian's libopenblas0, which `.ci/run` installs. Without it these tests are skipped, saying why.
+Inside Pyodide the libraries are XNNPACK (a JavaScript function from the worker) and Pyodide's `openblas`
+package (the end-to-end tests cover both); here the host function is NumPy's own `matmul`, and OpenBLAS is
+Debian's libopenblas0, which `.ci/run` installs. Without it the OpenBLAS tests are skipped, saying why.
 """
 import numpy as np
 import pytest
@@ -42,10 +43,81 @@ def test_strided_views_are_copied_not_misread(openblas):
 
 def test_small_products_stay_in_numpy(openblas, monkeypatch):
     calls = []
-    monkeypatch.setattr(blas, "gemm", lambda a, b: calls.append(a.shape) or a.dot(b))
+    monkeypatch.setitem(blas._gemm, np.dtype(np.float64), lambda a, b: calls.append(a.shape) or a.dot(b))
     blas.dot(np.ones((1, 10)), np.ones((10, 400)))
     blas.dot(np.ones((100, 784)), np.ones((784, 100)))
     assert calls == [(100, 784)]
+
+
+class Recorder:
+    """A host matmul function (what the browser worker passes), recording what it was given."""
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, a, b, out):
+        self.calls.append((a.shape, b.shape, a.dtype, b.dtype, a.flags.c_contiguous and b.flags.c_contiguous))
+        np.matmul(a, b, out=out)
+
+
+@pytest.fixture
+def host_matmul():
+    recorder = Recorder()
+    assert blas.use_matmul(recorder, "recorder")
+    recorder.calls.clear()  # the self-check's calls
+    yield recorder
+    blas.use_numpy()
+
+
+@pytest.mark.parametrize("a_transposed,b_transposed", [(0, 0), (1, 0), (0, 1), (1, 1)])
+def test_host_matmul_gets_contiguous_float32_and_matches_numpy(host_matmul, a_transposed, b_transposed):
+    rng = np.random.default_rng(4)
+    a = rng.random((300, 200), dtype=np.float32)
+    b = rng.random((200, 120), dtype=np.float32)
+    a = a.T.copy().T if a_transposed else a
+    b = b.T.copy().T if b_transposed else b
+    out = blas.dot(a, b)
+    assert out.dtype == np.float32 and out.flags.c_contiguous
+    np.testing.assert_allclose(out, a.dot(b), rtol=1e-5)
+    assert host_matmul.calls == [((300, 200), (200, 120), np.float32, np.float32, True)]
+
+
+def test_host_matmul_leaves_float64_and_small_products_to_numpy(host_matmul):
+    blas.dot(np.ones((100, 784)), np.ones((784, 100)))                        # float64
+    blas.dot(np.ones((1, 784), np.float32), np.ones((784, 100), np.float32))  # one row
+    blas.dot(np.ones((10, 10), np.float32), np.ones((10, 10), np.float32))    # tiny
+    assert host_matmul.calls == [] and blas.backend() == "recorder"
+
+
+def test_the_last_library_plugged_in_does_the_products(host_matmul):
+    if not blas.use_openblas():
+        pytest.skip("no OpenBLAS shared library on this machine (apt-get install libopenblas0)")
+    assert blas.backend() == "openblas"
+    f32 = np.ones((100, 600), np.float32), np.ones((600, 400), np.float32)
+    blas.dot(*f32)
+    assert host_matmul.calls == []
+    assert blas.use_matmul(host_matmul, "recorder") and blas.backend() == "recorder"
+    blas.dot(*f32)
+    assert [c[0] for c in host_matmul.calls if c[0] == (100, 600)] == [(100, 600)]
+
+
+@pytest.mark.parametrize("broken", [lambda a, b, out: out.fill(0), lambda a, b, out: 1 / 0])
+def test_a_wrong_or_failing_host_function_is_refused(broken):
+    assert blas.use_matmul(broken, "broken") is False
+    assert blas.backend() == "numpy" and not blas.enabled()
+
+
+def test_training_through_a_host_matmul_matches_numpy(host_matmul):
+    train, test = split(read_digits(synthetic_digits_bytes(), np.float32), 400, 200)
+    def weights():
+        trainer = make_trainer("wide-minibatch", train, test, {"iterations": 2, "train_size": 400})
+        trainer.run()
+        return trainer.model.state_dict()
+    fast = weights()
+    assert host_matmul.calls, "the dense products did not reach the host function"
+    blas.use_numpy()
+    slow = weights()
+    for name in slow:
+        np.testing.assert_allclose(fast[name], slow[name], rtol=0, atol=1e-5)
 
 
 def test_training_through_openblas_matches_numpy(openblas):
@@ -64,4 +136,4 @@ def test_training_through_openblas_matches_numpy(openblas):
 
 def test_missing_library_leaves_numpy_in_charge():
     assert blas.use_openblas("/no/such/libopenblas.so") is False
-    assert not blas.enabled()
+    assert not blas.enabled() and blas.backend() == "numpy"

@@ -174,3 +174,21 @@ def test_unknown_command_and_internal_errors_come_back_as_messages(host):
     assert call(host, type="fly")["error"] == "unknown command 'fly'"
     reply = json.loads(host.handle("{not json"))
     assert reply["ok"] is False and reply["error"].startswith("Internal error") and "Traceback" in reply["detail"]
+
+
+def test_accelerate_takes_the_workers_matmul_function_and_refuses_a_wrong_one(host):
+    from pynet import blas
+    seen = []
+    def matmul(a, b, out):  # what the worker passes: XNNPACK behind a JavaScript function
+        seen.append(a.shape)
+        np.matmul(a, b, out=out)
+    try:
+        reply = call(host, matmul, type="accelerate", name="xnnpack")
+        assert reply["ok"] and reply["matmul"] == "xnnpack" and seen
+        train(host, preset="wide-minibatch", iterations=1)
+        assert len(seen) > 3, "training did not use the worker's matmul"
+        blas.use_numpy()
+        reply = call(host, lambda a, b, out: out.fill(0), type="accelerate", name="xnnpack")
+        assert reply["ok"] and reply["matmul"] == "numpy"
+    finally:
+        blas.use_numpy()

@@ -22,9 +22,12 @@ def test_page_reaches_ready_from_its_own_origin_without_console_errors(app_facto
     assert app.page.evaluate("crossOriginIsolated") is True
     assert app.page.evaluate("window.__pynet.isolated()") is True
 
-    # The worker's requests are recorded too (runtime, wheels, data), and none leaves the origin.
+    # The worker's requests are recorded too (runtime, wheels, data, and after Ready the matrix-product
+    # library), and none leaves the origin.
+    app.page.wait_for_function("() => window.__pynet.metrics().matmul !== null", timeout=60_000)
     fetched = " ".join(app.requests)
-    for part in ("pyodide.asm.wasm", "pyodide-lock.json", "numpy-", "pynet-", "mnist-digits.bin", "uPlot.esm.js"):
+    for part in ("pyodide.asm.wasm", "pyodide-lock.json", "numpy-", "pynet-", "mnist-digits.bin", "uPlot.esm.js",
+                 "tf-core.es2017.min.js", "tfjs-backend-wasm-simd.wasm"):
         assert part in fetched, f"{part} was not requested: {app.requests}"
     assert app.foreign_requests() == []
     assert app.console_errors == []

@@ -1,9 +1,13 @@
-"""Training in the page: live charts and figures, accuracy above chance, pause / resume / stop."""
+"""Training in the page: live charts and figures, accuracy above chance, pause / resume / stop, and the
+fast matrix-product libraries."""
+import json
 import time
 
 import pytest
 
 from e2e_support import DIGITS, App
+from pynet import blas
+from pynet.host import Host
 
 pytestmark = pytest.mark.e2e
 
@@ -96,3 +100,40 @@ def test_divergence_is_reported(app):
     assert app.tid("export").is_disabled()
     assert "diverged" in app.tid("predict-hint").text_content()
     assert app.page_errors == []
+
+
+MATMUL = "() => window.__pynet.metrics().matmul"
+
+
+def test_xnnpack_takes_the_products_and_cpython_agrees(app, built_site):
+    # It loads after Ready; then training through it scores what CPython scores with NumPy's product.
+    app.page.wait_for_function(f"() => ({MATMUL})() !== null", timeout=60_000)
+    assert app.page.evaluate(MATMUL) == "xnnpack"
+    app.train("wide-minibatch", iterations=4)
+    app.wait_status("Done", timeout=120_000)
+    in_browser = app.accuracy("test")
+
+    host = Host((built_site / "data" / "mnist-digits.bin").read_bytes())
+    blas.use_numpy()
+    assert json.loads(host.handle(json.dumps({"type": "configure", "preset": "wide-minibatch",
+                                              "params": {"iterations": 4}})))["ok"]
+    events = []
+    while not events or events[-1]["type"] != "done":
+        events += json.loads(host.handle(json.dumps({"type": "run", "max_seconds": 5})))["events"]
+    in_cpython = [e for e in events if e["type"] == "evaluation"][-1]["test_accuracy"]
+    assert abs(in_browser - in_cpython) <= 0.01, (in_browser, in_cpython)
+
+
+@pytest.mark.parametrize("query,matmul,shown", [("", "xnnpack", "matrix products: XNNPACK"),
+                                                  ("?matmul=openblas", "openblas", "matrix products: OpenBLAS"),
+                                                  ("?matmul=numpy", "numpy", None)])
+def test_the_matrix_product_libraries_are_named_and_can_be_pinned(browser, site_url, query, matmul, shown):
+    page = App(browser, site_url + query).open()
+    try:
+        page.page.wait_for_function(f"() => ({MATMUL})() !== null", timeout=60_000)
+        assert page.page.evaluate(MATMUL) == matmul
+        detail = page.tid("status-area").text_content()
+        assert (shown in detail) if shown else ("matrix products" not in detail)
+        assert page.console_errors == [] and page.page_errors == []
+    finally:
+        page.close()

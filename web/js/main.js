@@ -47,10 +47,10 @@ const pad = new DrawPad($('draw-canvas'), {
 });
 
 // Figures for the benchmark (bench/browser.py) and the curious: when Ready came (ms since navigation),
-// whether OpenBLAS is in use, every iteration/evaluation event, and latencies (ms) from a drawing's
+// which library does the matrix products ('xnnpack', 'openblas' or 'numpy'), every iteration/evaluation event, and latencies (ms) from a drawing's
 // pointer input to the probability bars holding its prediction.
 let metrics = null;
-const resetMetrics = () => { metrics = { readyAt: null, openblas: null, events: [], predictLatencies: [] }; };
+const resetMetrics = () => { metrics = { readyAt: null, matmul: null, events: [], predictLatencies: [] }; };
 resetMetrics();
 let inputAt = null;   // when the oldest drawing change not yet sent to the network happened
 
@@ -104,8 +104,9 @@ function startClient() {
   const on = (type, fn) => c.addEventListener(type, (e) => { if (c === client) fn(e.detail); });
   on('progress', (m) => status.loading(m.step, m.fraction, m.note));
   on('accelerated', (m) => {
-    metrics.openblas = Boolean(m.openblas);
-    if (m.openblas) status.addDetail('OpenBLAS');
+    metrics.matmul = m.matmul || 'numpy';
+    const name = { xnnpack: 'XNNPACK', openblas: 'OpenBLAS' }[metrics.matmul];
+    if (name) status.addDetail(`matrix products: ${name}`);
   });
   on('ready', (m) => {
     metrics.readyAt = performance.now();

@@ -37,8 +37,8 @@ export class TrainerClient extends EventTarget {
       type: 'init',
       control: this.control ? this.control.buffer : null,
       interrupt: this.interrupt ? this.interrupt.buffer : null,
-      // `?openblas=off` keeps NumPy's own matrix product, to measure what OpenBLAS brings.
-      openblas: new URLSearchParams(self.location.search).get('openblas') !== 'off',
+      // `?matmul=numpy|openblas|xnnpack` pins the matrix-product library, to measure what each brings.
+      matmul: new URLSearchParams(self.location.search).get('matmul') || 'auto',
     });
   }
 

@@ -5,9 +5,10 @@
  * and returns a JSON string {"ok": true, ...} or {"ok": false, "error": "..."}.
  *
  * ── Page → worker ────────────────────────────────────────────────────────────────────────────
- *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, openblas?: false}
- *        openblas:  false keeps NumPy's matrix product (for benchmarks); otherwise OpenBLAS is loaded
- *                   after Ready.
+ *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, matmul?: string}
+ *        matmul:    which library does the large matrix products, loaded after Ready: 'auto' (default:
+ *                   XNNPACK, else OpenBLAS, else NumPy), or only 'xnnpack', 'openblas' or 'numpy' (to
+ *                   measure what each brings).
  *        control:   Int32Array(1) control word the page writes with Atomics: 0 run, 1 pause, 2 stop.
  *                   Python polls it between two batches through should_stop(), so pause/stop take
  *                   effect inside a run call (only when the page is cross-origin isolated).
@@ -26,7 +27,8 @@
  * ── Worker → page (events) ───────────────────────────────────────────────────────────────────
  *   {type:'progress', step:'runtime'|'numpy'|'pynet'|'data', fraction: 0..1 overall, note?}
  *   {type:'ready', presets:[...], info:{pyodide, numpy, isolated}}
- *   {type:'accelerated', openblas: bool}  after Ready: whether OpenBLAS now does the large products
+ *   {type:'accelerated', matmul, notes}  after Ready: which library now does the large matrix products
+ *                                        ('xnnpack', 'openblas' or 'numpy'), and why others were not used
  *   {type:'training', events:[...]}      Python's training events, throttled: at most one message
  *                                        per FLUSH_MS; every iteration/evaluation event is kept,
  *                                        only the latest "batch" event survives.
@@ -274,8 +276,7 @@ async function init(msg) {
       presets: presets.presets,
       info: { pyodide: pyodide.version, numpy: numpyVersion, isolated: Boolean(control) },
     });
-    if (msg.openblas !== false) accelerate();  // not awaited: the page is usable (and may train) before it lands
-    else post({ type: 'accelerated', openblas: false });
+    accelerate(msg.matmul || 'auto');  // not awaited: the page is usable (and may train) before it lands
   } catch (err) {
     state = 'broken';
     post({
@@ -290,18 +291,44 @@ async function init(msg) {
 }
 
 /**
- * Pyodide's OpenBLAS (shipped by the build when it could be had) runs pynet's large matrix products
- * 2-5x faster than NumPy's own loop in WebAssembly (see pynet/blas.py). It is loaded after Ready so it
- * never delays the page, and switched on between two training steps; without it pynet uses NumPy.
+ * pynet's large matrix products go through pynet.blas, where a faster library than NumPy's own loop
+ * can take them over: XNNPACK's SIMD kernel (web/js/xnnpack-matmul.js, ~3x OpenBLAS on the dense
+ * layers), else Pyodide's OpenBLAS (6 MB, 2-5x NumPy), else NumPy. It loads after Ready so it never
+ * delays the page, and is switched on between two training steps once it passed pynet's self-check.
  */
-async function accelerate() {
-  try {
-    await pyodide.loadPackage('openblas', { messageCallback: () => {}, errorCallback: () => {} });
-  } catch (err) {
-    console.info(`pynet: OpenBLAS not loaded (${lastLine(err && err.message)}); NumPy does the products.`);
-  }
-  const reply = pyodide.loadedPackages.openblas ? call({ type: 'accelerate' }) : { ok: false };
-  post({ type: 'accelerated', openblas: Boolean(reply.ok && reply.openblas) });
+async function accelerate(choice) {
+  const notes = [];
+  const enable = (name, payload) => {
+    const reply = call({ type: 'accelerate', name }, payload);
+    if (reply.ok && reply.matmul === name) return true;
+    notes.push(`${name} was refused: ${reply.ok ? "it failed pynet's self-check" : reply.error}`);
+    return false;
+  };
+  const xnnpack = async () => {
+    try {
+      const { loadMatmul } = await import('./xnnpack-matmul.js');
+      return enable('xnnpack', await loadMatmul());
+    } catch (err) {
+      notes.push(`XNNPACK not loaded (${lastLine(err && err.message)})`);
+      return false;
+    }
+  };
+  const openblas = async () => {
+    try {
+      await pyodide.loadPackage('openblas', { messageCallback: () => {}, errorCallback: () => {} });
+    } catch (err) {
+      notes.push(`OpenBLAS not loaded (${lastLine(err && err.message)})`);
+      return false;
+    }
+    if (pyodide.loadedPackages.openblas) return enable('openblas');
+    notes.push('OpenBLAS is not in this build');
+    return false;
+  };
+  let matmul = 'numpy';
+  if ((choice === 'auto' || choice === 'xnnpack') && await xnnpack()) matmul = 'xnnpack';
+  else if ((choice === 'auto' || choice === 'openblas') && await openblas()) matmul = 'openblas';
+  if (notes.length) console.info(`pynet: ${notes.join('; ')}; matrix products: ${matmul}.`);
+  post({ type: 'accelerated', matmul, notes });
 }
 
 // ── training loop ────────────────────────────────────────────────────────────────────────────

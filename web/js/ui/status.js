@@ -65,7 +65,7 @@ export class StatusView {
     this.set('ready', 'Ready');
   }
 
-  /** Add a fact to the detail line (e.g. that OpenBLAS arrived after Ready). */
+  /** Add a fact to the detail line (e.g. which libraries do the matrix products, once they load). */
   addDetail(text) {
     this.detail.textContent = [this.detail.textContent, text].filter(Boolean).join(' · ');
   }
