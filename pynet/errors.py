@@ -15,3 +15,16 @@ class ConfigError(PynetError, ValueError):
 
 class ModelFileError(PynetError, ValueError):
     """A saved model file is malformed, hostile or incompatible."""
+
+
+def is_interrupt(error):
+    """True for a `KeyboardInterrupt` and for an error it caused. Pyodide reports the page's Stop (its
+    interrupt buffer) that lands while Python calls JavaScript, as pynet's matmul and `should_stop` do,
+    as a `ConversionError` caused by a `KeyboardInterrupt`: that is a stop too, not a bug."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False

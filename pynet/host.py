@@ -20,7 +20,7 @@ import traceback
 import numpy as np
 
 from . import blas, data, presets, saving
-from .errors import PynetError
+from .errors import PynetError, is_interrupt
 from .layers import Conv2D, Dense, Softmax
 
 
@@ -51,17 +51,11 @@ class Host:
             reply = {"ok": True, **handler(message, payload)}
         except PynetError as error:
             reply = {"ok": False, "error": str(error)}
-        except KeyboardInterrupt:
-            # The page's Stop can land anywhere in a run call, also after the training loop (which handles
-            # it itself) while the events are encoded: that is still a stop, not an error. Any other
-            # command it hits was not its target; the host may simply send that command again.
-            if command == "run":
-                reply = {"ok": True, "interrupted": True, "events": [], "done": False, "state": "stopped"}
-            else:
-                reply = {"ok": False, "interrupted": True, "error": "Interrupted by Stop; try again."}
-        except Exception as error:  # a bug: say so plainly, keep the traceback for the console
-            reply = {"ok": False, "error": f"Internal error: {type(error).__name__}: {error}",
-                     "detail": traceback.format_exc()}
+        except (KeyboardInterrupt, Exception) as error:
+            reply = interrupted_reply(command) if is_interrupt(error) else {
+                # a bug: say so plainly, keep the traceback for the console
+                "ok": False, "error": f"Internal error: {type(error).__name__}: {error}",
+                "detail": traceback.format_exc()}
         return json.dumps(finite(reply))
 
     # -- training --------------------------------------------------------------------------------------
@@ -211,6 +205,15 @@ def first_layer_tiles(model, max_tiles):
     scale = np.abs(tiles).reshape(len(tiles), -1).max(axis=1).reshape(-1, 1, 1)
     tiles = 128 + 127 * tiles / np.where(scale > 0, scale, 1)
     return np.round(tiles).astype(np.uint8), tiles.shape[1], tiles.shape[2]
+
+
+def interrupted_reply(command):
+    """The page's Stop can land anywhere in a run call, also after the training loop (which handles it
+    itself) while the events are encoded: that is still a stop, not an error. Any other command it hits
+    was not its target; the host may simply send that command again."""
+    if command == "run":
+        return {"ok": True, "interrupted": True, "events": [], "done": False, "state": "stopped"}
+    return {"ok": False, "interrupted": True, "error": "Interrupted by Stop; try again."}
 
 
 def coalesce(events):

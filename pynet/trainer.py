@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 
+from .errors import is_interrupt
+
 
 class Trainer:
     def __init__(self, model, loss, optimizer, train, test, *, batch_size, iterations, eval_every=10,
@@ -84,8 +86,9 @@ class Trainer:
         """Train until done, or `max_seconds` / `max_batches` have passed, or `should_stop()` is true
         (checked between batches). Returns the events, in order.
 
-        A `KeyboardInterrupt` (Ctrl-C, or the page's Stop through Pyodide's interrupt buffer) ends the
-        call early with `interrupted` set; the events so far are kept and the trainer can go on."""
+        A `KeyboardInterrupt` (Ctrl-C, or the page's Stop through Pyodide's interrupt buffer), or an error
+        it caused (see `errors.is_interrupt`), ends the call early with `interrupted` set; the events so far
+        are kept and the trainer can go on."""
         events, started, count = [], time.perf_counter(), 0
         self.interrupted = False
         try:
@@ -99,7 +102,9 @@ class Trainer:
                         break
                     if max_seconds is not None and time.perf_counter() - started >= max_seconds:
                         break
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Exception) as error:
+            if not is_interrupt(error):
+                raise
             self.interrupted = True
         return events
 

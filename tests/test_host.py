@@ -192,3 +192,43 @@ def test_accelerate_takes_the_workers_matmul_function_and_refuses_a_wrong_one(ho
         assert reply["ok"] and reply["matmul"] == "numpy"
     finally:
         blas.use_numpy()
+
+
+class ConversionError(Exception):
+    """Stands for Pyodide's ConversionError: what a Stop landing while Python calls JavaScript becomes."""
+
+
+def stop_while_calling_javascript(*args):
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as interrupt:
+        raise ConversionError("Conversion from python to javascript failed") from interrupt
+
+
+def test_a_stop_reported_as_a_conversion_error_is_still_a_stop(host):
+    from pynet import blas
+    call(host, type="configure", preset="wide-minibatch", params={"iterations": 2, "train_size": 400,
+                                                                   "test_size": 100})
+    try:
+        assert blas.use_matmul(lambda a, b, out: np.matmul(a, b, out=out), "js")
+        blas._gemm[np.dtype(np.float32)] = stop_while_calling_javascript  # the next product is interrupted
+        reply = call(host, type="run", max_seconds=10)
+        assert reply["ok"] and reply["state"] == "stopped", reply
+        reply = call(host, type="samples", count=20)  # 20 digits at once: a product large enough
+        assert not reply["ok"] and reply["interrupted"] and "Internal" not in reply["error"]
+    finally:
+        blas.use_numpy()
+    assert call(host, type="stop")["ok"]
+    assert call(host, np.zeros(784), type="predict")["ok"]
+
+
+def test_an_error_not_caused_by_a_stop_is_still_reported_as_a_bug(host, monkeypatch):
+    train(host, iterations=2)
+    def broken(*args):
+        try:
+            raise ValueError("inner")
+        except ValueError as cause:
+            raise ConversionError("outer") from cause
+    monkeypatch.setattr(pynet.host, "as_array", broken)
+    reply = call(host, np.zeros(784), type="predict")
+    assert reply["error"].startswith("Internal error: ConversionError") and "interrupted" not in reply
