@@ -1,6 +1,7 @@
 """Training in the page: live charts and figures, accuracy above chance, pause / resume / stop, and the
 fast matrix-product libraries."""
 import json
+import shutil
 import time
 
 import pytest
@@ -137,3 +138,17 @@ def test_the_matrix_product_libraries_are_named_and_can_be_pinned(browser, site_
         assert page.console_errors == [] and page.page_errors == []
     finally:
         page.close()
+
+
+def test_without_xnnpack_openblas_takes_over_silently(app_factory, serve_site, built_site, tmp_path):
+    # A site whose TF.js files are missing (a partial upload, say): the page still works, on OpenBLAS.
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    shutil.rmtree(site / "vendor" / "tfjs")
+    app = app_factory(serve_site(site))
+    app.page.wait_for_function(f"() => ({MATMUL})() !== null", timeout=60_000)
+    assert app.page.evaluate(MATMUL) == "openblas"
+    app.train("tanh-softmax", iterations=5)
+    app.wait_status("Done", timeout=120_000)
+    assert app.error_text() == "" and app.page_errors == []
+    assert app.accuracy("test") > 0.3  # learning: chance is 0.1
