@@ -107,6 +107,8 @@ function startClient() {
     metrics.matmul = m.matmul || 'numpy';
     const name = { xnnpack: 'XNNPACK', openblas: 'OpenBLAS' }[metrics.matmul];
     if (name) status.addDetail(`matrix products: ${name}`);
+    // Also in the footer, which training does not rewrite.
+    $('matmul-info').textContent = `Matrix products: ${name || "NumPy's own"}.`;
   });
   on('ready', (m) => {
     metrics.readyAt = performance.now();
