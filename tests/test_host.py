@@ -97,8 +97,13 @@ def test_interrupt_after_the_training_loop_is_a_stop_not_an_error(host, monkeypa
         raise KeyboardInterrupt
     monkeypatch.setattr(pynet.host, "coalesce", interrupted)
     reply = call(host, type="run", max_seconds=10)
-    assert reply["ok"] and reply["state"] == "stopped" and reply["events"] == [] and not reply["done"]
     monkeypatch.undo()
+    assert_stopped_and_usable(host, reply)
+
+
+def assert_stopped_and_usable(host, run_reply):
+    assert run_reply["ok"] and run_reply["state"] == "stopped", run_reply
+    assert run_reply["events"] == [] and not run_reply["done"]
     assert call(host, type="stop")["ok"]
     assert call(host, np.zeros(784), type="predict")["ok"]
 
@@ -212,14 +217,12 @@ def test_a_stop_reported_as_a_conversion_error_is_still_a_stop(host):
     try:
         assert blas.use_matmul(lambda a, b, out: np.matmul(a, b, out=out), "js")
         blas._gemm[np.dtype(np.float32)] = stop_while_calling_javascript  # the next product is interrupted
-        reply = call(host, type="run", max_seconds=10)
-        assert reply["ok"] and reply["state"] == "stopped", reply
+        run_reply = call(host, type="run", max_seconds=10)
         reply = call(host, type="samples", count=20)  # 20 digits at once: a product large enough
         assert not reply["ok"] and reply["interrupted"] and "Internal" not in reply["error"]
     finally:
         blas.use_numpy()
-    assert call(host, type="stop")["ok"]
-    assert call(host, np.zeros(784), type="predict")["ok"]
+    assert_stopped_and_usable(host, run_reply)
 
 
 def test_an_error_not_caused_by_a_stop_is_still_reported_as_a_bug(host, monkeypatch):
