@@ -157,7 +157,7 @@ class Host:
         return self.trainer
 
     def summary(self):
-        summary = {"preset": self.preset, "openblas": blas.enabled(),
+        summary = {"preset": self.preset, "matmul": blas.backend(),
                    "layers": self.model.summary() if self.model else [],
                    "parameters": self.model.parameter_count if self.model else 0}
         if self.trainer is not None:

@@ -190,6 +190,7 @@ def test_accelerate_takes_the_workers_matmul_function_and_refuses_a_wrong_one(ho
     try:
         reply = call(host, matmul, type="accelerate", name="xnnpack")
         assert reply["ok"] and reply["matmul"] == "xnnpack" and seen
+        assert call(host, type="status")["status"]["matmul"] == "xnnpack"
         train(host, preset="wide-minibatch", iterations=1)
         assert len(seen) > 3, "training did not use the worker's matmul"
         blas.use_numpy()
