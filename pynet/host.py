@@ -9,8 +9,8 @@ Commands (`type`): presets, configure, run, stop, predict, weights, samples, exp
 accelerate (do large matrix products with the worker's XNNPACK matmul, or with Pyodide's OpenBLAS).
 `payload` carries what JSON cannot carry cheaply: the pixels to classify (a Float32Array), the bytes of
 an imported model, for `run` a `should_stop()` callable checked between batches, for `accelerate` a
-matmul function. Keeping this
-layer in Python makes the whole protocol testable in CPython (tests/test_host.py).
+matmul function. Keeping this layer in Python makes the whole protocol testable in CPython
+(tests/test_host.py).
 """
 import base64
 import json

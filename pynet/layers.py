@@ -14,7 +14,7 @@ optimiser) and their gradients in `grads` under the same names.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .blas import dot  # `a.dot(b)`, or OpenBLAS inside Pyodide when enabled (see blas.py)
+from .blas import dot  # `a.dot(b)`, or the library a host plugged in (XNNPACK, OpenBLAS; see blas.py)
 
 
 class Layer:

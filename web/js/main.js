@@ -47,8 +47,8 @@ const pad = new DrawPad($('draw-canvas'), {
 });
 
 // Figures for the benchmark (bench/browser.py) and the curious: when Ready came (ms since navigation),
-// which library does the matrix products ('xnnpack', 'openblas' or 'numpy'), every iteration/evaluation event, and latencies (ms) from a drawing's
-// pointer input to the probability bars holding its prediction.
+// which library does the matrix products ('xnnpack', 'openblas' or 'numpy'), every iteration/evaluation
+// event, and latencies (ms) from a drawing's pointer input to the probability bars holding its prediction.
 let metrics = null;
 const resetMetrics = () => { metrics = { readyAt: null, matmul: null, events: [], predictLatencies: [] }; };
 resetMetrics();
