@@ -106,30 +106,27 @@ def test_a_wrong_or_failing_host_function_is_refused(broken):
     assert blas.backend() == "numpy" and not blas.enabled()
 
 
+def trained_weights(preset, iterations, dtype):
+    """The weights after training `preset` on synthetic digits, with whatever library is plugged in."""
+    train, test = split(read_digits(synthetic_digits_bytes(), dtype), 400, 200)
+    trainer = make_trainer(preset, train, test, {"iterations": iterations, "train_size": 400}, dtype=dtype)
+    trainer.run()
+    return trainer.model.state_dict()
+
+
 def test_training_through_a_host_matmul_matches_numpy(host_matmul):
-    train, test = split(read_digits(synthetic_digits_bytes(), np.float32), 400, 200)
-    def weights():
-        trainer = make_trainer("wide-minibatch", train, test, {"iterations": 2, "train_size": 400})
-        trainer.run()
-        return trainer.model.state_dict()
-    fast = weights()
+    fast = trained_weights("wide-minibatch", 2, np.float32)
     assert host_matmul.calls, "the dense products did not reach the host function"
     blas.use_numpy()
-    slow = weights()
+    slow = trained_weights("wide-minibatch", 2, np.float32)
     for name in slow:
         np.testing.assert_allclose(fast[name], slow[name], rtol=0, atol=1e-5)
 
 
 def test_training_through_openblas_matches_numpy(openblas):
-    train, test = split(read_digits(synthetic_digits_bytes(), np.float64), 400, 200)
-    def weights():
-        trainer = make_trainer("tanh-softmax", train, test, {"iterations": 3, "train_size": 400},
-                               dtype=np.float64)
-        trainer.run()
-        return trainer.model.state_dict()
-    fast = weights()
+    fast = trained_weights("tanh-softmax", 3, np.float64)
     blas.use_numpy()
-    slow = weights()
+    slow = trained_weights("tanh-softmax", 3, np.float64)
     for name in slow:
         np.testing.assert_allclose(fast[name], slow[name], rtol=0, atol=1e-10)
 
