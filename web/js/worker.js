@@ -27,8 +27,9 @@
  * ── Worker → page (events) ───────────────────────────────────────────────────────────────────
  *   {type:'progress', step:'runtime'|'numpy'|'pynet'|'data', fraction: 0..1 overall, note?}
  *   {type:'ready', presets:[...], info:{pyodide, numpy, isolated}}
- *   {type:'accelerated', matmul, notes}  after Ready: which library now does the large matrix products
- *                                        ('xnnpack', 'openblas' or 'numpy'), and why others were not used
+ *   {type:'accelerated', matmul}         after Ready: which library now does the large matrix products
+ *                                        ('xnnpack', 'openblas' or 'numpy'); why others were not used
+ *                                        goes to the console
  *   {type:'training', events:[...]}      Python's training events, throttled: at most one message
  *                                        per FLUSH_MS; every iteration/evaluation event is kept,
  *                                        only the latest "batch" event survives.
@@ -328,7 +329,7 @@ async function accelerate(choice) {
   if ((choice === 'auto' || choice === 'xnnpack') && await xnnpack()) matmul = 'xnnpack';
   else if ((choice === 'auto' || choice === 'openblas') && await openblas()) matmul = 'openblas';
   if (notes.length) console.info(`pynet: ${notes.join('; ')}; matrix products: ${matmul}.`);
-  post({ type: 'accelerated', matmul, notes });
+  post({ type: 'accelerated', matmul });
 }
 
 // ── training loop ────────────────────────────────────────────────────────────────────────────
