@@ -4,9 +4,10 @@ Every matrix product in pynet goes through `dot(a, b)`. By default that is NumPy
 CPython already runs an optimised, multi-threaded BLAS. Inside Pyodide, NumPy's product is a portable C
 loop (1.5-4 GFLOP/s), so a host can plug in a faster one:
 
-- `use_matmul(function)`: a host's own float32 product, `function(a, b, out)` writing `a @ b` into `out`
-  for C-contiguous arrays. The browser worker passes XNNPACK's WebAssembly SIMD kernel (from the
-  TensorFlow.js WebAssembly backend): about 30 GFLOP/s on one core, 3x OpenBLAS on pynet's dense layers.
+- `use_matmul(function)`: a host's own float32 product, `function(a_address, b_address, out_address, m,
+  k, n)` writing the product of C-contiguous matrices, given by their data addresses, to `out_address`.
+  The browser worker passes XNNPACK's WebAssembly SIMD kernel (from the TensorFlow.js WebAssembly
+  backend): 30-40 GFLOP/s on one core, 3-4x OpenBLAS on pynet's dense layers.
 - `use_openblas()`: the OpenBLAS that Pyodide ships for SciPy (the `openblas` package: one 6 MB shared
   library, no SciPy needed), 4-10 GFLOP/s, called through `ctypes` for float32 and float64, passing
   transposed operands as flags rather than copies. The worker uses it where XNNPACK cannot load.
@@ -71,21 +72,30 @@ def cblas_product(function):
     return product
 
 
+def address(x):
+    """Where an array's data starts in this process's memory (in Pyodide, a byte offset in its heap)."""
+    return x.__array_interface__["data"][0]
+
+
 def host_product(function):
-    """a @ b by a host's `function(a, b, out)`, which sees only C-contiguous float32 arrays."""
+    """a @ b by a host's `function(a_address, b_address, out_address, m, k, n)`, which sees only
+    C-contiguous float32 matrices. Addresses, not arrays: in Pyodide, handing JavaScript an array costs a
+    buffer proxy (~8 us) each, more than a small product's whole kernel."""
     def product(a, b):
         # XNNPACK's kernel wants row-major operands: a transposed copy (at most 784x400 floats here)
         # costs far less than the slower transposed path of the library would.
         a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
-        out = np.empty((a.shape[0], b.shape[1]), np.float32)
-        function(a, b, out)
+        (m, k), n = a.shape, b.shape[1]
+        out = np.empty((m, n), np.float32)
+        function(address(a), address(b), address(out), m, k, n)  # a, b and out stay alive meanwhile
         return out
     return product
 
 
 def use_matmul(function, name="host"):
-    """Route large float32 products through `function(a, b, out)`; float64 ones stay in NumPy. Returns
-    True when the function passed a self-check against NumPy (else NumPy does every product)."""
+    """Route large float32 products through `function(a_address, b_address, out_address, m, k, n)` (see
+    `host_product`); float64 ones stay in NumPy. Returns True when the function passed a self-check
+    against NumPy (else NumPy does every product)."""
     return install({np.dtype(np.float32): host_product(function)}, name)
 
 

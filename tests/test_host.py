@@ -7,6 +7,7 @@ import pytest
 
 import pynet.host
 from pynet.host import Host
+from tests.host_matmul import as_matrix, numpy_matmul
 from tests.synthetic import synthetic_digits_bytes, synthetic_pixels
 
 
@@ -184,9 +185,9 @@ def test_unknown_command_and_internal_errors_come_back_as_messages(host):
 def test_accelerate_takes_the_workers_matmul_function_and_refuses_a_wrong_one(host):
     from pynet import blas
     seen = []
-    def matmul(a, b, out):  # what the worker passes: XNNPACK behind a JavaScript function
-        seen.append(a.shape)
-        np.matmul(a, b, out=out)
+    def matmul(a_address, b_address, out_address, m, k, n):  # what the worker passes: XNNPACK, from JS
+        seen.append((m, k))
+        numpy_matmul(a_address, b_address, out_address, m, k, n)
     try:
         reply = call(host, matmul, type="accelerate", name="xnnpack")
         assert reply["ok"] and reply["matmul"] == "xnnpack" and seen
@@ -194,7 +195,7 @@ def test_accelerate_takes_the_workers_matmul_function_and_refuses_a_wrong_one(ho
         train(host, preset="wide-minibatch", iterations=1)
         assert len(seen) > 3, "training did not use the worker's matmul"
         blas.use_numpy()
-        reply = call(host, lambda a, b, out: out.fill(0), type="accelerate", name="xnnpack")
+        reply = call(host, lambda a, b, out, m, k, n: as_matrix(out, m, n).fill(0), type="accelerate", name="xnnpack")
         assert reply["ok"] and reply["matmul"] == "numpy"
     finally:
         blas.use_numpy()
@@ -216,7 +217,7 @@ def test_a_stop_reported_as_a_conversion_error_is_still_a_stop(host):
     call(host, type="configure", preset="wide-minibatch", params={"iterations": 2, "train_size": 400,
                                                                    "test_size": 100})
     try:
-        assert blas.use_matmul(lambda a, b, out: np.matmul(a, b, out=out), "js")
+        assert blas.use_matmul(numpy_matmul, "js")
         blas._gemm[np.dtype(np.float32)] = stop_while_calling_javascript  # the next product is interrupted
         run_reply = call(host, type="run", max_seconds=10)
         reply = call(host, type="samples", count=20)  # 20 digits at once: a product large enough

@@ -308,7 +308,7 @@ async function accelerate(choice) {
   const xnnpack = async () => {
     try {
       const { loadMatmul } = await import('./xnnpack-matmul.js');
-      return enable('xnnpack', await loadMatmul());
+      return enable('xnnpack', await loadMatmul(pyodide));
     } catch (err) {
       notes.push(`XNNPACK not loaded (${lastLine(err && err.message)})`);
       return false;
