@@ -33,6 +33,11 @@ class Layer:
     def backward(self, delta):
         raise NotImplementedError
 
+    def prepare(self, x):
+        """`x` made ready for `forward` once, for an input fed many times (the trainer's batches recur
+        every iteration). Most layers have nothing to prepare."""
+        return x
+
     def config(self):
         """The constructor arguments, as plain JSON values: enough to rebuild the layer for loading."""
         return {}
@@ -68,6 +73,22 @@ class RowGradient:
         return full
 
 
+class DenseInput:
+    """A batch as a dense layer multiplies it: `x`, only its inked columns when `rows` (their indices) is
+    not None, and `x_t`, its transpose, the weight gradient's left operand. `reuse=True` stores both
+    row-major, as the matrix-product libraries want them, copied once for a batch that recurs."""
+
+    def __init__(self, x, rows, reuse=False):
+        self.rows = rows
+        if rows is not None:
+            x = x[:, rows]
+        if reuse:
+            x = np.ascontiguousarray(x)
+            self.x, self.x_t = x, np.ascontiguousarray(x.T)
+        else:
+            self.x, self.x_t = x, x.T
+
+
 class Dense(Layer):
     """`layer_1 = layer_0.dot(weights_0_1)`, plus an optional bias (the notebook's networks have none).
 
@@ -86,22 +107,30 @@ class Dense(Layer):
             self.params["bias"] = np.zeros(self.n_out, dtype)
         self.rows = None
 
+    def inked_columns(self, x):
+        """The indices of the input columns not blank in every row, when few enough to pay; else None."""
+        if not self.sparse_input:
+            return None
+        rows = np.flatnonzero(x.any(axis=0))
+        return rows if len(rows) <= self.SPARSE_BELOW * self.n_in else None
+
+    def prepare(self, x):
+        """The inked columns cut out and both layouts copied once: on the full-batch linear preset that
+        is most of an iteration in Pyodide, where NumPy's element-wise loops have no SIMD."""
+        return DenseInput(x, self.inked_columns(x), reuse=True)
+
     def forward(self, x, training=False):
-        weights = self.params["weight"]
-        self.rows = None
-        if self.sparse_input:
-            rows = np.flatnonzero(x.any(axis=0))
-            if len(rows) <= self.SPARSE_BELOW * len(weights):
-                self.rows = rows
-                x, weights = x[:, rows], weights[rows]
-        self.input = x
-        out = dot(x, weights)  # layer_0.dot(weights_0_1)
+        if not isinstance(x, DenseInput):
+            x = DenseInput(x, self.inked_columns(x))
+        self.rows, self.input, self.input_t = x.rows, x.x, x.x_t
+        weights = self.params["weight"] if self.rows is None else self.params["weight"][self.rows]
+        out = dot(self.input, weights)  # layer_0.dot(weights_0_1)
         if "bias" in self.params:
             out += self.params["bias"]
         return out
 
     def backward(self, delta):
-        weights_delta = dot(self.input.T, delta)  # weights_0_1_delta = layer_0.T.dot(layer_1_delta)
+        weights_delta = dot(self.input_t, delta)  # weights_0_1_delta = layer_0.T.dot(layer_1_delta)
         self.grads["weight"] = weights_delta if self.rows is None else \
             RowGradient(self.rows, weights_delta, self.params["weight"].shape)
         if "bias" in self.params:

@@ -20,6 +20,10 @@ class Sequential:
             x = layer.forward(x, training)
         return x
 
+    def prepare(self, x):
+        """`x` made ready once for the first layer, for an input fed many times (see `Layer.prepare`)."""
+        return self.layers[0].prepare(x) if self.layers else x
+
     def backward(self, delta, from_logits=False):
         """`from_logits`: `delta` is already the delta of the final softmax's input (see
         `SoftmaxCrossEntropy`), so that softmax's own backward is skipped."""

@@ -38,6 +38,7 @@ class Trainer:
         self.batches = n // self.batch_size if drop_last else math.ceil(n / self.batch_size)
         if self.batches < 1:
             raise ValueError(f"batch size {batch_size} is larger than the {n} training images")
+        self.inputs = [None] * self.batches  # each batch as the first layer wants it, made on first use
         self.iteration, self.batch = 0, 0  # the next batch to train
         self.state = "ready"  # ready | running | done | diverged
         self.last_evaluation = None
@@ -60,7 +61,7 @@ class Trainer:
         started = time.perf_counter()
         self.state = "running"
         lo = self.batch * self.batch_size
-        layer_0 = self.train_x[lo:lo + self.batch_size]
+        layer_0 = self.batch_input(self.batch)
         goal = self.train_y[lo:lo + self.batch_size]
 
         output = self.model.forward(layer_0, training=True)
@@ -81,6 +82,14 @@ class Trainer:
         if self.batch == self.batches:
             events += self.end_iteration()
         return events
+
+    def batch_input(self, batch):
+        """The batch's images, prepared by the model once and kept: the batches are the same every
+        iteration (the notebook never shuffles), so what depends only on them is not redone each step."""
+        if self.inputs[batch] is None:
+            lo = batch * self.batch_size
+            self.inputs[batch] = self.model.prepare(self.train_x[lo:lo + self.batch_size])
+        return self.inputs[batch]
 
     def run(self, max_seconds=None, max_batches=None, should_stop=None):
         """Train until done, or `max_seconds` / `max_batches` have passed, or `should_stop()` is true

@@ -5,7 +5,7 @@ import pytest
 
 from pynet.data import Dataset
 from pynet.errors import ConfigError, PynetError
-from pynet.layers import Conv2D, Dense, Dropout, Flatten, ReLU, Reshape, Softmax, Tanh
+from pynet.layers import Conv2D, Dense, DenseInput, Dropout, Flatten, ReLU, Reshape, Softmax, Tanh
 from pynet.losses import SoftmaxCrossEntropy, SquaredError
 from pynet.model import Sequential
 from pynet.presets import PARAMS, PRESETS, make_trainer
@@ -219,6 +219,7 @@ def test_float32_stays_float32(mnist, name, random):
 def _spy(method, seen):
     def wrapper(x, *args):
         out = method(x, *args)
+        x = x.x if isinstance(x, DenseInput) else x  # a first layer's prepared batch
         seen.extend(a.dtype for a in (x, out) if a is not None)
         return out
     return wrapper
@@ -335,6 +336,22 @@ def test_drop_last(mnist, quirks, batches, images):
     assert trainer.batches == batches
     events = trainer.run()
     assert [e["images"] for e in events if e["type"] == "batch"] == images
+
+
+def test_trainer_prepares_each_batch_once_and_feeds_it_every_iteration(mnist, monkeypatch):
+    train, test = mnist(300, 100)
+    trainer = make_trainer("relu-minibatch", train, test, {"iterations": 3})
+    prepared = []
+    prepare = trainer.model.prepare
+    monkeypatch.setattr(trainer.model, "prepare", lambda x: prepared.append(prepare(x)) or prepared[-1])
+    fed = []
+    forward = trainer.model.forward
+    monkeypatch.setattr(trainer.model, "forward",
+                        lambda x, training=False: (training and fed.append(x)) or forward(x, training))
+    trainer.run()
+    assert len(prepared) == trainer.batches == 3
+    assert [id(x) for x in fed] == [id(x) for x in prepared] * 3
+    np.testing.assert_array_equal(prepared[1].x, train.images[100:200][:, prepared[1].rows])
 
 
 def test_trainer_refuses_a_batch_larger_than_the_data(mnist):

@@ -67,3 +67,22 @@ def test_dense_inputs_take_the_ordinary_path():
     sparse.forward(x)
     sparse.backward(np.ones((4, 7)))
     assert sparse.rows is None and isinstance(sparse.grads["weight"], np.ndarray)
+
+
+@pytest.mark.parametrize("sparse_input", [False, True])
+def test_a_prepared_batch_trains_exactly_as_the_raw_one(sparse_input):
+    # The trainer prepares each batch once (inked columns cut, both layouts copied row-major) and feeds
+    # it every iteration: same numbers as the batch itself, whichever path the layer takes.
+    x = blank_columns_batch(6)
+    delta = np.random.default_rng(6).normal(size=(6, 7))
+    raw, prepared = dense_pair()[int(sparse_input)], dense_pair()[int(sparse_input)]
+    batch = prepared.prepare(x)
+    assert batch.x.flags.c_contiguous and batch.x_t.flags.c_contiguous
+    assert (batch.rows is not None) == sparse_input
+    for _ in range(2):  # the same prepared batch, fed twice, as over two iterations
+        np.testing.assert_array_equal(prepared.forward(batch), raw.forward(x))
+        np.testing.assert_array_equal(prepared.backward(delta), raw.backward(delta))
+        np.testing.assert_array_equal(np.asarray(prepared.grads["weight"]), np.asarray(raw.grads["weight"]))
+        for layer in (raw, prepared):
+            SGD(0.1).step(Sequential([layer]))
+    np.testing.assert_array_equal(prepared.params["weight"], raw.params["weight"])
