@@ -36,12 +36,16 @@ from e2e_support import CHROMIUM_FLAGS, DIGITS, App  # noqa: E402
 from pynet.data import load_mnist  # noqa: E402
 from pynet.presets import PRESETS, make_trainer  # noqa: E402
 
-# Iterations per training run. The first iteration of every run is left out of the throughput (warm-up:
-# allocation, first calls), so each run yields iterations-1 figures. Batched presets take ~50-300 ms per
-# iteration in the worker, the per-image ones ~0.2-0.6 s. linear diverges (the notebook's summed
-# gradient) after ~8 iterations, so 5.
-ITERATIONS = {"linear": 5, "relu": 3, "relu-dropout": 3, "relu-minibatch": 8, "tanh-softmax": 8,
-              "conv": 4, "wide-sgd": 3, "wide-minibatch": 6}
+# Iterations per training run: about half a second of training in the worker or more, so that a run's
+# median is not its first few iterations, which run slower (WebAssembly code still being optimised, the
+# page busy setting up its charts). The first iteration (the batches' one-off preparation) is left out of
+# the throughput, so each run yields iterations-1 figures. An iteration takes ~2 ms for linear, ~10 ms for
+# the other batched dense presets, 30-40 ms for wide-minibatch, ~0.3 s for conv and the per-image ones.
+ITERATIONS = {"linear": 300, "relu": 3, "relu-dropout": 3, "relu-minibatch": 60, "tanh-softmax": 60,
+              "conv": 4, "wide-sgd": 3, "wide-minibatch": 20}
+# The notebook's linear cell sums its gradient over the 1,000 images and diverges at alpha .01 within ~8
+# iterations (at 1e-4 within ~40); at 1e-5 it learns for the whole run (83% after 300), same work per step.
+PARAMS = {"linear": {"alpha": 1e-5}}
 QUICK_PRESETS = ("relu", "tanh-softmax", "conv", "wide-minibatch")
 PARITY_ITERATIONS = {"tanh-softmax": 20, "conv": 10}
 # The peers' networks and the pynet preset with the same architecture (the peers add biases, shuffling and
@@ -73,6 +77,10 @@ TRAINED = """n => {
   const done = window.__pynet.metrics().events.some(e => e.type === 'evaluation' && e.iteration === n - 1);
   return phase === 'done' && done ? 'done' : false;
 }"""
+
+
+STARTED = """() => window.__pynet.phase() === 'training' || window.__pynet.metrics().events.length > 0
+  || !document.querySelector('[data-testid=error]').hidden"""
 
 
 def log(message=""):
@@ -156,18 +164,20 @@ def time_to_ready(pw, url, chromium, reps):
 
 # ---------------------------------------------------------------- training in the page
 
-# Bench modes: the page as a visitor gets it, and pinned to each slower matrix-product library (the levers).
-MODES = {"worker": "auto", "worker_openblas": "openblas", "worker_numpy": "numpy"}
-EXPECTED_MATMUL = {"auto": "xnnpack", "openblas": "openblas", "numpy": "numpy"}
+# Bench modes: the page as a visitor gets it, then without XNNPACK's helper thread, then pinned to each
+# slower matrix-product library (the levers): (query string, library and threads it should report).
+MODES = {"worker": ("", ("xnnpack", 2)), "worker_one_thread": ("?threads=1", ("xnnpack", 1)),
+         "worker_openblas": ("?matmul=openblas", ("openblas", 1)), "worker_numpy": ("?matmul=numpy", ("numpy", 1))}
 
 
-def open_app(browser, url, matmul):
-    """The page, Ready, with its matrix-product library (`?matmul=`) settled before the first Train."""
-    app = App(browser, url + ("" if matmul == "auto" else f"?matmul={matmul}")).open()
+def open_app(browser, url, mode):
+    """The page, Ready, with its matrix-product library settled before the first Train."""
+    query, expected = MODES[mode]
+    app = App(browser, url + query).open()
     app.page.wait_for_function(MATMUL_SETTLED, timeout=READY_TIMEOUT_MS)
-    loaded = app.page.evaluate("window.__pynet.metrics().matmul")
-    if loaded != EXPECTED_MATMUL[matmul]:
-        log(f"  warning: {loaded} does the matrix products in a page meant to use {EXPECTED_MATMUL[matmul]}")
+    loaded = tuple(app.page.evaluate("[window.__pynet.metrics().matmul, window.__pynet.metrics().matmulThreads]"))
+    if loaded != expected:
+        log(f"  warning: {loaded} does the matrix products (library, threads) in a page meant for {expected}")
     return app
 
 
@@ -177,6 +187,8 @@ def train_in_page(app, preset, params):
     for name, value in params.items():
         app.set_param(name.replace("_", "-"), value)
     app.tid("train").click()
+    # Until the worker accepts the run, the page still shows the previous run's ending (say, diverged).
+    app.page.wait_for_function(STARTED, timeout=TRAIN_TIMEOUT_MS)
     outcome = app.page.wait_for_function(TRAINED, arg=params["iterations"], timeout=TRAIN_TIMEOUT_MS).json_value()
     return outcome, app.page.evaluate("window.__pynet.metrics().events")
 
@@ -212,8 +224,8 @@ def bench_training(browser, url, presets, data, args):
     hits all alike."""
     runs = {p: {m: [] for m in [*MODES, "native"]} for p in presets}
     for rep in range(args.reps):
-        for mode, matmul in MODES.items():
-            app = open_app(browser, url, matmul)
+        for mode in MODES:
+            app = open_app(browser, url, mode)
             try:
                 for preset in presets:
                     outcome, events = train_in_page(app, preset, training_params(preset, args))
@@ -225,14 +237,16 @@ def bench_training(browser, url, presets, data, args):
             runs[preset]["native"].append(run_figures(state, events))
         for preset in presets:
             r = {m: runs[preset][m][-1]["train_ips"] for m in runs[preset]}
-            log(f"  rep {rep + 1} {preset:15} train img/s: worker {fmt(r['worker'])}, with OpenBLAS "
-                f"{fmt(r['worker_openblas'])}, with NumPy {fmt(r['worker_numpy'])}, native {fmt(r['native'])}")
+            log(f"  rep {rep + 1} {preset:15} train img/s: worker {fmt(r['worker'])}, one thread "
+                f"{fmt(r['worker_one_thread'])}, with OpenBLAS {fmt(r['worker_openblas'])}, with NumPy "
+                f"{fmt(r['worker_numpy'])}, native {fmt(r['native'])}")
     results = {}
     for preset in presets:
         row = {"iterations": training_params(preset, args)["iterations"],
                **{m: summarise_runs(runs[preset][m]) for m in runs[preset]}}
         row["openblas_gain"] = ratio(row["worker_openblas"]["train_ips"], row["worker_numpy"]["train_ips"])
         row["xnnpack_gain"] = ratio(row["worker"]["train_ips"], row["worker_numpy"]["train_ips"])
+        row["helper_gain"] = ratio(row["worker"]["train_ips"], row["worker_one_thread"]["train_ips"])
         row["worker_over_native"] = ratio(row["worker"]["train_ips"], row["native"]["train_ips"])
         row["test_worker_over_native"] = ratio(row["worker"]["test_ips"], row["native"]["test_ips"])
         results[preset] = row
@@ -240,8 +254,8 @@ def bench_training(browser, url, presets, data, args):
 
 
 def training_params(preset, args):
-    return {"iterations": args.iterations or ITERATIONS[preset], "train_size": args.train_size,
-            "test_size": args.test_size}
+    return {**PARAMS.get(preset, {}), "iterations": args.iterations or ITERATIONS[preset],
+            "train_size": args.train_size, "test_size": args.test_size}
 
 
 # ---------------------------------------------------------------- accuracy parity and drawing
@@ -447,20 +461,23 @@ def report(result):
         "",
         "Train img/s: median over a run's iterations but the first, then median of the runs (min-max of the "
         "runs after it). Test img/s: one pass over the test images. *worker*: the page's Web Worker as "
-        "shipped (matrix products by XNNPACK); *OpenBLAS*, *NumPy*: the same page with that library instead "
-        "(`?matmul=openblas|numpy`); gains over NumPy's own product in brackets; *native*: pynet float32 on "
-        "CPython, same data.",
+        "shipped (matrix products by XNNPACK, tall thin ones shared with a helper thread); *one thread*: "
+        "without the helper (`?threads=1`), its gain in brackets; *OpenBLAS*, *NumPy*: the same page with that "
+        "library instead (`?matmul=openblas|numpy`); gains over NumPy's own product in brackets; *native*: "
+        "pynet float32 on CPython, same data.",
         "",
-        "| preset | iter. | worker train img/s | (min-max) | OpenBLAS | NumPy | native train img/s "
+        "| preset | iter. | worker train img/s | (min-max) | one thread | OpenBLAS | NumPy | native train img/s "
         "| worker ÷ native | worker test img/s | native test img/s |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for preset, row in result["training"].items():
-        w, ob, npy, nat = row["worker"], row["worker_openblas"], row["worker_numpy"], row["native"]
-        problems = "; ".join(sorted({p for r in (w, ob, npy, nat) for p in r["problems"]}))
+        w, one, ob, npy, nat = (row[m] for m in ("worker", "worker_one_thread", "worker_openblas",
+                                                 "worker_numpy", "native"))
+        problems = "; ".join(sorted({p for r in (w, one, ob, npy, nat) for p in r["problems"]}))
         lines.append(
             f"| {preset}{' (' + problems + ')' if problems else ''} | {row['iterations']} | {fmt(w['train_ips'])} "
             f"({times(row['xnnpack_gain'])}) | {fmt(w['train_ips_min'])}-{fmt(w['train_ips_max'])} "
+            f"| {fmt(one['train_ips'])} ({times(row['helper_gain'])}) "
             f"| {fmt(ob['train_ips'])} ({times(row['openblas_gain'])}) | {fmt(npy['train_ips'])} "
             f"| {fmt(nat['train_ips'])} | {pct(row['worker_over_native'])} "
             f"| {fmt(w['test_ips'])} | {fmt(nat['test_ips'])} |")
@@ -581,10 +598,10 @@ def main(argv=None):
             log(f"Serving {args.site} at {url}; Chromium {browser.version}; {args.reps} rep(s)")
             log("Time to Ready (cold and warm HTTP cache):")
             result["ready"] = time_to_ready(pw, url, chromium, args.reps)
-            log("Training (worker with XNNPACK as shipped, with OpenBLAS, with NumPy only, native CPython):")
+            log("Training (worker as shipped, on one thread, with OpenBLAS, with NumPy only, native CPython):")
             result["training"] = bench_training(browser, url, args.presets, data, args)
             log("Accuracy parity and drawing latency:")
-            app = open_app(browser, url, "auto")
+            app = open_app(browser, url, "worker")
             try:
                 result["parity"] = bench_parity(app, args)  # leaves a trained conv model in the page
                 result["drawing"] = bench_drawing(app, args.reps)
