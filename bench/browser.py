@@ -164,10 +164,10 @@ def time_to_ready(pw, url, chromium, reps):
 
 # ---------------------------------------------------------------- training in the page
 
-# Bench modes: the page as a visitor gets it, then without XNNPACK's helper thread, then pinned to each
-# slower matrix-product library (the levers): (query string, library and threads it should report).
-MODES = {"worker": ("", ("xnnpack", 2)), "worker_one_thread": ("?threads=1", ("xnnpack", 1)),
-         "worker_openblas": ("?matmul=openblas", ("openblas", 1)), "worker_numpy": ("?matmul=numpy", ("numpy", 1))}
+# Bench modes: the page as a visitor gets it, and pinned to each slower matrix-product library (the levers):
+# (query string, the library the page should then report).
+MODES = {"worker": ("", "xnnpack"), "worker_openblas": ("?matmul=openblas", "openblas"),
+         "worker_numpy": ("?matmul=numpy", "numpy")}
 
 
 def open_app(browser, url, mode):
@@ -175,9 +175,9 @@ def open_app(browser, url, mode):
     query, expected = MODES[mode]
     app = App(browser, url + query).open()
     app.page.wait_for_function(MATMUL_SETTLED, timeout=READY_TIMEOUT_MS)
-    loaded = tuple(app.page.evaluate("[window.__pynet.metrics().matmul, window.__pynet.metrics().matmulThreads]"))
+    loaded = app.page.evaluate("window.__pynet.metrics().matmul")
     if loaded != expected:
-        log(f"  warning: {loaded} does the matrix products (library, threads) in a page meant for {expected}")
+        log(f"  warning: {loaded} does the matrix products in a page meant to use {expected}")
     return app
 
 
@@ -237,16 +237,14 @@ def bench_training(browser, url, presets, data, args):
             runs[preset]["native"].append(run_figures(state, events))
         for preset in presets:
             r = {m: runs[preset][m][-1]["train_ips"] for m in runs[preset]}
-            log(f"  rep {rep + 1} {preset:15} train img/s: worker {fmt(r['worker'])}, one thread "
-                f"{fmt(r['worker_one_thread'])}, with OpenBLAS {fmt(r['worker_openblas'])}, with NumPy "
-                f"{fmt(r['worker_numpy'])}, native {fmt(r['native'])}")
+            log(f"  rep {rep + 1} {preset:15} train img/s: worker {fmt(r['worker'])}, with OpenBLAS "
+                f"{fmt(r['worker_openblas'])}, with NumPy {fmt(r['worker_numpy'])}, native {fmt(r['native'])}")
     results = {}
     for preset in presets:
         row = {"iterations": training_params(preset, args)["iterations"],
                **{m: summarise_runs(runs[preset][m]) for m in runs[preset]}}
         row["openblas_gain"] = ratio(row["worker_openblas"]["train_ips"], row["worker_numpy"]["train_ips"])
         row["xnnpack_gain"] = ratio(row["worker"]["train_ips"], row["worker_numpy"]["train_ips"])
-        row["helper_gain"] = ratio(row["worker"]["train_ips"], row["worker_one_thread"]["train_ips"])
         row["worker_over_native"] = ratio(row["worker"]["train_ips"], row["native"]["train_ips"])
         row["test_worker_over_native"] = ratio(row["worker"]["test_ips"], row["native"]["test_ips"])
         results[preset] = row
@@ -461,23 +459,20 @@ def report(result):
         "",
         "Train img/s: median over a run's iterations but the first, then median of the runs (min-max of the "
         "runs after it). Test img/s: one pass over the test images. *worker*: the page's Web Worker as "
-        "shipped (matrix products by XNNPACK, tall thin ones shared with a helper thread); *one thread*: "
-        "without the helper (`?threads=1`), its gain in brackets; *OpenBLAS*, *NumPy*: the same page with that "
-        "library instead (`?matmul=openblas|numpy`); gains over NumPy's own product in brackets; *native*: "
-        "pynet float32 on CPython, same data.",
+        "shipped (matrix products by XNNPACK); *OpenBLAS*, *NumPy*: the same page with that library instead "
+        "(`?matmul=openblas|numpy`); gains over NumPy's own product in brackets; *native*: pynet float32 on "
+        "CPython, same data.",
         "",
-        "| preset | iter. | worker train img/s | (min-max) | one thread | OpenBLAS | NumPy | native train img/s "
+        "| preset | iter. | worker train img/s | (min-max) | OpenBLAS | NumPy | native train img/s "
         "| worker ÷ native | worker test img/s | native test img/s |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for preset, row in result["training"].items():
-        w, one, ob, npy, nat = (row[m] for m in ("worker", "worker_one_thread", "worker_openblas",
-                                                 "worker_numpy", "native"))
-        problems = "; ".join(sorted({p for r in (w, one, ob, npy, nat) for p in r["problems"]}))
+        w, ob, npy, nat = row["worker"], row["worker_openblas"], row["worker_numpy"], row["native"]
+        problems = "; ".join(sorted({p for r in (w, ob, npy, nat) for p in r["problems"]}))
         lines.append(
             f"| {preset}{' (' + problems + ')' if problems else ''} | {row['iterations']} | {fmt(w['train_ips'])} "
             f"({times(row['xnnpack_gain'])}) | {fmt(w['train_ips_min'])}-{fmt(w['train_ips_max'])} "
-            f"| {fmt(one['train_ips'])} ({times(row['helper_gain'])}) "
             f"| {fmt(ob['train_ips'])} ({times(row['openblas_gain'])}) | {fmt(npy['train_ips'])} "
             f"| {fmt(nat['train_ips'])} | {pct(row['worker_over_native'])} "
             f"| {fmt(w['test_ips'])} | {fmt(nat['test_ips'])} |")
@@ -598,7 +593,7 @@ def main(argv=None):
             log(f"Serving {args.site} at {url}; Chromium {browser.version}; {args.reps} rep(s)")
             log("Time to Ready (cold and warm HTTP cache):")
             result["ready"] = time_to_ready(pw, url, chromium, args.reps)
-            log("Training (worker as shipped, on one thread, with OpenBLAS, with NumPy only, native CPython):")
+            log("Training (worker as shipped with XNNPACK, with OpenBLAS, with NumPy only, native CPython):")
             result["training"] = bench_training(browser, url, args.presets, data, args)
             log("Accuracy parity and drawing latency:")
             app = open_app(browser, url, "worker")

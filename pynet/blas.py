@@ -14,7 +14,15 @@ loop (1.5-4 GFLOP/s), so a host can plug in a faster one:
 
 The last one plugged in does the large products. pynet stays pure Python and gives the same results (up
 to the order of floating-point sums) either way; `backend()` says which library is in use.
+
+A `Constant` is a matrix that does not change while it is used, such as a training batch, which recurs
+every iteration: `dot` takes it on either side, and a host that can keep matrices (XNNPACK keeps them
+packed for its kernel, which otherwise repacks its right operand on every product) is given it as its right
+operand under a key, so that only the other operand is copied in on each product.
 """
+import itertools
+import weakref
+
 import numpy as np
 
 # ctypes is imported only by use_openblas(): loading it (and libffi) costs Pyodide's start-up ~40 ms.
@@ -28,13 +36,52 @@ LIBRARY_PATHS = ("/usr/lib/libopenblas.so", "libopenblas.so", "libopenblas.so.0"
 # 0.04-0.08 ms in either library; a (1,784)@(784,100) one 42 us in NumPy and 54 us in OpenBLAS.
 MIN_MULTIPLY_ADDS = 50_000
 
-_gemm = {}  # dtype -> function(a, b) returning a @ b, filled by use_openblas() or use_matmul()
+_gemm = {}  # dtype -> function(a, b, b_key=0) returning a @ b, filled by use_openblas() or use_matmul()
 _backend = "numpy"
+_forget = None  # the host's forget(key) when it keeps constant operands, else None
+_keys = itertools.count(1)
+
+
+class Constant:
+    """A matrix that stays unchanged while in use, as a C-contiguous `array`; `.T` is its transpose, a
+    Constant too (make both with `Constant.pair`). A host that keeps constants may hold a copy of it under
+    `key` until this object is garbage-collected."""
+
+    def __init__(self, array):
+        self.array = np.ascontiguousarray(array)
+        self.key = next(_keys)
+        self.T = None
+        weakref.finalize(self, forget_constant, self.key)
+
+    @classmethod
+    def pair(cls, array):
+        """A matrix and its transpose, each the other's `.T`. The transpose refers back weakly (hold on to the
+        matrix): no reference cycle, so a host forgets both as soon as the matrix is dropped, not at the next
+        garbage collection."""
+        matrix, transposed = cls(array), cls(np.asarray(array).T)
+        matrix.T, transposed.T = transposed, weakref.proxy(matrix)
+        return matrix
+
+    @property
+    def shape(self):
+        return self.array.shape
+
+    @property
+    def dtype(self):
+        return self.array.dtype
+
+
+def forget_constant(key):
+    """A constant is gone: the host may drop what it kept of it."""
+    if _forget is not None:
+        _forget(key)
 
 
 def dot(a, b):
-    """`a @ b` for 2-D arrays, by the plugged-in library when there is one and it is worthwhile, else
-    by NumPy."""
+    """`a @ b` for 2-D arrays (either may be a `Constant`), by the plugged-in library when there is one
+    and it is worthwhile, else by NumPy."""
+    if isinstance(a, Constant) or isinstance(b, Constant):
+        return constant_dot(a, b)
     if a.ndim == 2 and b.ndim == 2:
         m, k = a.shape
         n = b.shape[1]
@@ -46,6 +93,22 @@ def dot(a, b):
         if _gemm and m > 1 and m * k * n >= MIN_MULTIPLY_ADDS and a.dtype == b.dtype and a.dtype in _gemm:
             return _gemm[a.dtype](a, b)
     return a.dot(b)
+
+
+def constant_dot(a, b):
+    """`a @ b` with a constant operand: kept by the host on the right, so a constant on the left is
+    multiplied as `(b.T @ a.T).T`; a library that keeps nothing, or NumPy, multiplies the arrays."""
+    plain_a, plain_b = getattr(a, "array", a), getattr(b, "array", b)
+    m, k = plain_a.shape
+    n = plain_b.shape[1]
+    product = _gemm.get(plain_a.dtype) if _forget is not None and plain_a.dtype == plain_b.dtype else None
+    if product is None or m == 1 or k == 1 or m * k * n < MIN_MULTIPLY_ADDS:
+        return dot(plain_a, plain_b)
+    if isinstance(b, Constant):
+        return product(plain_a, plain_b, b.key)
+    if a.T is None:  # a constant made alone, not by `Constant.pair`: no kept transpose to multiply by
+        return product(plain_a, plain_b)
+    return np.ascontiguousarray(product(np.ascontiguousarray(plain_b.T), a.T.array, a.T.key).T)
 
 
 def layout(x):
@@ -61,7 +124,7 @@ def layout(x):
 
 def cblas_product(function):
     """a @ b by a ctypes cblas_?gemm `function`."""
-    def product(a, b):
+    def product(a, b, b_key=0):
         (trans_a, lda, a), (trans_b, ldb, b) = layout(a), layout(b)
         m, k = a.shape
         n = b.shape[1]
@@ -78,25 +141,27 @@ def address(x):
 
 
 def host_product(function):
-    """a @ b by a host's `function(a_address, b_address, out_address, m, k, n)`, which sees only
+    """a @ b by a host's `function(a_address, b_address, out_address, m, k, n, b_key)`, which sees only
     C-contiguous float32 matrices. Addresses, not arrays: in Pyodide, handing JavaScript an array costs a
-    buffer proxy (~8 us) each, more than a small product's whole kernel."""
-    def product(a, b):
+    buffer proxy (~8 us) each, more than a small product's whole kernel. `b_key` is 0, or the key of a
+    `Constant` b that the host may keep until told to forget that key."""
+    def product(a, b, b_key=0):
         # XNNPACK's kernel wants row-major operands: a transposed copy (at most 784x400 floats here)
         # costs far less than the slower transposed path of the library would.
         a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
         (m, k), n = a.shape, b.shape[1]
         out = np.empty((m, n), np.float32)
-        function(address(a), address(b), address(out), m, k, n)  # a, b and out stay alive meanwhile
+        function(address(a), address(b), address(out), m, k, n, b_key)  # a, b, out stay alive meanwhile
         return out
     return product
 
 
-def use_matmul(function, name="host"):
-    """Route large float32 products through `function(a_address, b_address, out_address, m, k, n)` (see
-    `host_product`); float64 ones stay in NumPy. Returns True when the function passed a self-check
-    against NumPy (else NumPy does every product)."""
-    return install({np.dtype(np.float32): host_product(function)}, name)
+def use_matmul(function, name="host", forget=None):
+    """Route large float32 products through `function(a_address, b_address, out_address, m, k, n, b_key)`
+    (see `host_product`); float64 ones stay in NumPy. A host that keeps constant operands passes
+    `forget(key)`, called once a `Constant` is gone; without it every `b_key` is 0. Returns True when the
+    function passed a self-check against NumPy (else NumPy does every product)."""
+    return install({np.dtype(np.float32): host_product(function)}, name, forget)
 
 
 def use_openblas(path=None):
@@ -116,22 +181,23 @@ def use_openblas(path=None):
     return install(products, "openblas")
 
 
-def install(products, name):
-    """Make `products` (dtype -> function(a, b)) do the large products if they pass the self-check."""
-    global _backend
+def install(products, name, forget=None):
+    """Make `products` (dtype -> function(a, b, b_key=0)) do the large products if they pass the
+    self-check; `forget(key)` when they keep constant operands."""
+    global _backend, _forget
     use_numpy()
-    if not self_check(products):
+    if not self_check(products, forget):
         return False
     _gemm.update(products)
-    _backend = name
+    _backend, _forget = name, forget
     return True
 
 
 def use_numpy():
     """Back to NumPy's own product."""
-    global _backend
+    global _backend, _forget
     _gemm.clear()
-    _backend = "numpy"
+    _backend, _forget = "numpy", None
 
 
 def enabled():
@@ -155,17 +221,22 @@ def open_library(path):
     return None
 
 
-def self_check(products):
+def self_check(products, forget=None):
     """A wrong signature or a broken library would corrupt results silently; compare against NumPy once,
-    every layout."""
+    every layout, and a kept constant with two different other operands."""
     rng = np.random.default_rng(0)
     for dtype, product in products.items():
-        a, b = rng.random((40, 70)).astype(dtype), rng.random((70, 50)).astype(dtype)
-        for x, y in ((a, b), (a.T.copy().T, b), (a, b.T.copy().T)):
-            try:
-                good = np.allclose(product(x, y), x.dot(y), rtol=1e-4, atol=1e-4)
-            except Exception:  # a host function that fails is as unusable as a wrong one
-                good = False
-            if not good:
-                return False
+        a, b, c = rng.random((40, 70)).astype(dtype), rng.random((70, 50)).astype(dtype), rng.random((40, 70))
+        cases = [(a, b, 0), (a.T.copy().T, b, 0), (a, b.T.copy().T, 0)]
+        if forget is not None:
+            key = next(_keys)
+            cases += [(a, b, key), (c.astype(dtype), b, key)]
+        try:
+            good = all(np.allclose(product(x, y, key), x.dot(y), rtol=1e-4, atol=1e-4) for x, y, key in cases)
+            if forget is not None:
+                forget(key)
+        except Exception:  # a host function that fails is as unusable as a wrong one
+            good = False
+        if not good:
+            return False
     return True

@@ -96,7 +96,7 @@ class Host:
         matmul function when the payload is one (the worker's XNNPACK), else Pyodide's OpenBLAS. It must
         pass a self-check; otherwise NumPy does the products, and `matmul` in the reply says "numpy"."""
         if callable(payload):
-            blas.use_matmul(payload, str(message.get("name", "host")))
+            blas.use_matmul(payload, str(message.get("name", "host")), getattr(payload, "forget", None))
         else:
             blas.use_openblas(message.get("path"))
         return {"matmul": blas.backend()}

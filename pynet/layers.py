@@ -14,7 +14,7 @@ optimiser) and their gradients in `grads` under the same names.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .blas import dot  # `a.dot(b)`, or the library a host plugged in (XNNPACK, OpenBLAS; see blas.py)
+from .blas import Constant, dot  # `a.dot(b)`, or the library a host plugged in (XNNPACK, OpenBLAS; blas.py)
 
 
 class Layer:
@@ -75,16 +75,17 @@ class RowGradient:
 
 class DenseInput:
     """A batch as a dense layer multiplies it: `x`, only its inked columns when `rows` (their indices) is
-    not None, and `x_t`, its transpose, the weight gradient's left operand. `reuse=True` stores both
-    row-major, as the matrix-product libraries want them, copied once for a batch that recurs."""
+    not None, and `x_t`, its transpose, the weight gradient's left operand. `reuse=True`, for a batch that
+    recurs, makes both `blas.Constant`s: row-major copies made once, which a matrix-product library may
+    keep in its own memory between steps."""
 
     def __init__(self, x, rows, reuse=False):
         self.rows = rows
         if rows is not None:
             x = x[:, rows]
         if reuse:
-            x = np.ascontiguousarray(x)
-            self.x, self.x_t = x, np.ascontiguousarray(x.T)
+            self.x = Constant.pair(x)
+            self.x_t = self.x.T
         else:
             self.x, self.x_t = x, x.T
 

@@ -1,5 +1,5 @@
-"""A host matrix-product function for `pynet.blas.use_matmul` in CPython: what the browser worker's XNNPACK
-bridge is to Pyodide. It receives data addresses, so it reads them as the bridge reads Pyodide's memory."""
+"""Host matrix-product functions for `pynet.blas.use_matmul` in CPython: what the browser worker's XNNPACK
+bridge is to Pyodide. They receive data addresses, so they read them as the bridge reads Pyodide's memory."""
 import ctypes
 
 import numpy as np
@@ -11,5 +11,24 @@ def as_matrix(address, rows, columns):
     return np.ctypeslib.as_array(pointer, (rows, columns))
 
 
-def numpy_matmul(a_address, b_address, out_address, m, k, n):
+def numpy_matmul(a_address, b_address, out_address, m, k, n, b_key=0):
     np.matmul(as_matrix(a_address, m, k), as_matrix(b_address, k, n), out=as_matrix(out_address, m, n))
+
+
+class KeepingMatmul:
+    """A host that keeps constant right operands, as the XNNPACK bridge does: the first product under a
+    key copies b, later ones multiply by that copy (not by whatever is at b's address), until forgotten."""
+
+    def __init__(self):
+        self.kept, self.calls, self.forgotten = {}, [], []
+
+    def __call__(self, a_address, b_address, out_address, m, k, n, b_key=0):
+        self.calls.append(((m, k), (k, n), b_key))
+        b = as_matrix(b_address, k, n)
+        if b_key:
+            b = self.kept.setdefault(b_key, b.copy())
+        np.matmul(as_matrix(a_address, m, k), b, out=as_matrix(out_address, m, n))
+
+    def forget(self, key):
+        self.forgotten.append(key)
+        self.kept.pop(key, None)

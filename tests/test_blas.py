@@ -5,13 +5,15 @@ Inside Pyodide the libraries are XNNPACK (a JavaScript function from the worker)
 package (the end-to-end tests cover both); here the host function is NumPy's own `matmul`, and OpenBLAS is
 Debian's libopenblas0, which `.ci/run` installs. Without it the OpenBLAS tests are skipped, saying why.
 """
+import gc
+
 import numpy as np
 import pytest
 
 from pynet import blas
 from pynet.data import read_digits, split
 from pynet.presets import make_trainer
-from tests.host_matmul import as_matrix, numpy_matmul
+from tests.host_matmul import KeepingMatmul, as_matrix, numpy_matmul
 from tests.synthetic import synthetic_digits_bytes
 
 
@@ -55,7 +57,7 @@ class Recorder:
     def __init__(self):
         self.calls = []
 
-    def __call__(self, a_address, b_address, out_address, m, k, n):
+    def __call__(self, a_address, b_address, out_address, m, k, n, b_key=0):
         self.calls.append(((m, k), (k, n)))
         numpy_matmul(a_address, b_address, out_address, m, k, n)
 
@@ -102,7 +104,7 @@ def test_the_last_library_plugged_in_does_the_products(host_matmul):
     assert [c[0] for c in host_matmul.calls if c[0] == (100, 600)] == [(100, 600)]
 
 
-@pytest.mark.parametrize("broken", [lambda a, b, out, m, k, n: as_matrix(out, m, n).fill(0),  # wrong
+@pytest.mark.parametrize("broken", [lambda a, b, out, m, k, n, key: as_matrix(out, m, n).fill(0),  # wrong
                                     lambda *args: 1 / 0])  # fails
 def test_a_wrong_or_failing_host_function_is_refused(broken):
     assert blas.use_matmul(broken, "broken") is False
@@ -137,3 +139,55 @@ def test_training_through_openblas_matches_numpy(openblas):
 def test_missing_library_leaves_numpy_in_charge():
     assert blas.use_openblas("/no/such/libopenblas.so") is False
     assert not blas.enabled() and blas.backend() == "numpy"
+
+
+@pytest.fixture
+def keeping_host():
+    host = KeepingMatmul()
+    assert blas.use_matmul(host, "keeping", forget=host.forget)
+    host.calls.clear()  # the self-check's
+    yield host
+    blas.use_numpy()
+
+
+def test_a_constant_is_kept_by_the_host_on_either_side_and_forgotten_once_gone(keeping_host):
+    rng = np.random.default_rng(7)
+    x = rng.random((300, 200), dtype=np.float32)
+    batch = blas.Constant.pair(x)
+    for _ in range(2):  # a second step: the host multiplies by what it kept
+        w, delta = rng.random((200, 120), dtype=np.float32), rng.random((300, 50), dtype=np.float32)
+        np.testing.assert_allclose(blas.dot(batch, w), x @ w, rtol=1e-5)         # constant on the left
+        np.testing.assert_allclose(blas.dot(batch.T, delta), x.T @ delta, rtol=1e-5)  # its transpose
+    # On the left, a constant is multiplied as (b.T @ a.T).T: the host always gets it on the right.
+    assert [call[2] for call in keeping_host.calls] == [batch.T.key, batch.key] * 2
+    assert sorted(keeping_host.kept) == sorted([batch.key, batch.T.key])
+    keys = [batch.key, batch.T.key]
+    del batch
+    gc.collect()
+    assert set(keys) <= set(keeping_host.forgotten) and keeping_host.kept == {}
+
+
+def test_a_lone_constant_on_the_left_is_multiplied_as_it_is(keeping_host):
+    x, w = np.ones((300, 200), np.float32), np.ones((200, 120), np.float32)
+    np.testing.assert_allclose(blas.dot(blas.Constant(x), w), 200)
+    assert keeping_host.calls == [((300, 200), (200, 120), 0)]
+
+
+def test_a_host_that_cannot_forget_is_given_no_constants():
+    host = KeepingMatmul()
+    assert blas.use_matmul(host, "keeping")  # no forget: it would keep everything forever
+    try:
+        x = np.ones((300, 200), np.float32)
+        np.testing.assert_allclose(blas.dot(blas.Constant.pair(x), np.ones((200, 120), np.float32)), 200)
+        assert host.calls[-1] == ((300, 200), (200, 120), 0) and host.kept == {}
+    finally:
+        blas.use_numpy()
+
+
+def test_training_through_a_host_that_keeps_the_batches_matches_numpy(keeping_host):
+    fast = trained_weights("tanh-softmax", 3, np.float32)
+    assert any(call[2] for call in keeping_host.calls), "the prepared batches were not kept"
+    blas.use_numpy()
+    slow = trained_weights("tanh-softmax", 3, np.float32)
+    for name in slow:
+        np.testing.assert_allclose(fast[name], slow[name], rtol=0, atol=1e-5)

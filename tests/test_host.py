@@ -185,7 +185,7 @@ def test_unknown_command_and_internal_errors_come_back_as_messages(host):
 def test_accelerate_takes_the_workers_matmul_function_and_refuses_a_wrong_one(host):
     from pynet import blas
     seen = []
-    def matmul(a_address, b_address, out_address, m, k, n):  # what the worker passes: XNNPACK, from JS
+    def matmul(a_address, b_address, out_address, m, k, n, b_key=0):  # what the worker passes: XNNPACK
         seen.append((m, k))
         numpy_matmul(a_address, b_address, out_address, m, k, n)
     try:
@@ -195,7 +195,7 @@ def test_accelerate_takes_the_workers_matmul_function_and_refuses_a_wrong_one(ho
         train(host, preset="wide-minibatch", iterations=1)
         assert len(seen) > 3, "training did not use the worker's matmul"
         blas.use_numpy()
-        reply = call(host, lambda a, b, out, m, k, n: as_matrix(out, m, n).fill(0), type="accelerate", name="xnnpack")
+        reply = call(host, lambda a, b, out, m, k, n, key: as_matrix(out, m, n).fill(0), type="accelerate", name="xnnpack")
         assert reply["ok"] and reply["matmul"] == "numpy"
     finally:
         blas.use_numpy()

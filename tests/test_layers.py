@@ -351,7 +351,7 @@ def test_trainer_prepares_each_batch_once_and_feeds_it_every_iteration(mnist, mo
     trainer.run()
     assert len(prepared) == trainer.batches == 3
     assert [id(x) for x in fed] == [id(x) for x in prepared] * 3
-    np.testing.assert_array_equal(prepared[1].x, train.images[100:200][:, prepared[1].rows])
+    np.testing.assert_array_equal(prepared[1].x.array, train.images[100:200][:, prepared[1].rows])
 
 
 def test_trainer_refuses_a_batch_larger_than_the_data(mnist):

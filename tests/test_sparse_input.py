@@ -77,7 +77,7 @@ def test_a_prepared_batch_trains_exactly_as_the_raw_one(sparse_input):
     delta = np.random.default_rng(6).normal(size=(6, 7))
     raw, prepared = dense_pair()[int(sparse_input)], dense_pair()[int(sparse_input)]
     batch = prepared.prepare(x)
-    assert batch.x.flags.c_contiguous and batch.x_t.flags.c_contiguous
+    assert batch.x.array.flags.c_contiguous and batch.x_t.array.flags.c_contiguous
     assert (batch.rows is not None) == sparse_input
     for _ in range(2):  # the same prepared batch, fed twice, as over two iterations
         np.testing.assert_array_equal(prepared.forward(batch), raw.forward(x))

@@ -1,15 +1,11 @@
 """Training in the page: live charts and figures, accuracy above chance, pause / resume / stop, and the
 fast matrix-product libraries."""
-import functools
-import http.server
 import json
 import shutil
-import threading
 import time
 
 import pytest
 
-import build
 from e2e_support import DIGITS, App
 from pynet import blas
 from pynet.host import Host
@@ -129,40 +125,27 @@ def test_xnnpack_takes_the_products_and_cpython_agrees(app, built_site):
     assert abs(in_browser - in_cpython) <= 0.01, (in_browser, in_cpython)
 
 
-def test_linear_shares_its_products_with_the_helper_thread_and_cpython_agrees(app, built_site):
-    # The full-batch linear preset's tall, thin products are split between the worker and XNNPACK's
-    # helper thread (shared memory: the test server isolates the page); the result is CPython's.
+def test_xnnpack_keeps_the_batches_of_the_current_training_only(app):
+    # Each 100-image batch and its transpose stay in XNNPACK's memory, packed, while they are trained on;
+    # a new training lets the previous one's go (else every Train would leak a few megabytes).
     app.page.wait_for_function(f"() => ({MATMUL})() !== null", timeout=60_000)
-    assert app.page.evaluate("window.__pynet.metrics().matmulThreads") == 2
-    params = {"iterations": 12, "alpha": 1e-5}
-    app.train("linear", **params)
-    app.wait_status("Done", timeout=120_000)
-    assert app.page.evaluate("window.__pynet.status()")["matmul_shared"] >= 2 * 12  # forward and gradient
-    in_browser = app.accuracy("test")
-
-    host = Host((built_site / "data" / "mnist-digits.bin").read_bytes())
-    blas.use_numpy()
-    assert json.loads(host.handle(json.dumps({"type": "configure", "preset": "linear", "params": params})))["ok"]
-    events = []
-    while not events or events[-1]["type"] != "done":
-        events += json.loads(host.handle(json.dumps({"type": "run", "max_seconds": 5})))["events"]
-    in_cpython = [e for e in events if e["type"] == "evaluation"][-1]["test_accuracy"]
-    assert abs(in_browser - in_cpython) <= 0.01, (in_browser, in_cpython)
+    for preset in ("tanh-softmax", "relu-minibatch"):
+        app.train(preset, iterations=2, train_size=500)
+        app.wait_status("Done", timeout=120_000)
+        assert app.page.evaluate("window.__pynet.status()")["matmul_kept"] == 2 * 5
 
 
-@pytest.mark.parametrize("query,matmul,threads,shown", [
-    ("", "xnnpack", 2, "XNNPACK on 2 threads"), ("?threads=1", "xnnpack", 1, "XNNPACK"),
-    ("?matmul=openblas", "openblas", 1, "OpenBLAS"), ("?matmul=numpy", "numpy", 1, "NumPy's own")])
-def test_the_matrix_product_library_is_named_and_can_be_pinned(browser, site_url, query, matmul, threads, shown):
+@pytest.mark.parametrize("query,matmul,shown", [("", "xnnpack", "XNNPACK"),
+                                                  ("?matmul=openblas", "openblas", "OpenBLAS"),
+                                                  ("?matmul=numpy", "numpy", "NumPy's own")])
+def test_the_matrix_product_library_is_named_and_can_be_pinned(browser, site_url, query, matmul, shown):
     page = App(browser, site_url + query).open()
     try:
         page.page.wait_for_function(f"() => ({MATMUL})() !== null", timeout=60_000)
         assert page.page.evaluate(MATMUL) == matmul
-        assert page.page.evaluate("window.__pynet.metrics().matmulThreads") == threads
         assert page.tid("matmul").text_content() == f"Matrix products: {shown}."
         detail = page.tid("status-area").text_content()
         assert (f"matrix products: {shown}" in detail) if matmul != "numpy" else ("matrix products" not in detail)
-        assert threads == 2 or "2 threads" not in detail
         assert page.console_errors == [] and page.page_errors == []
     finally:
         page.close()
@@ -180,31 +163,3 @@ def test_without_xnnpack_openblas_takes_over_silently(app_factory, serve_site, b
     app.wait_status("Done", timeout=120_000)
     assert app.error_text() == "" and app.page_errors == []
     assert app.accuracy("test") > 0.3  # learning: chance is 0.1
-
-
-def test_without_shared_memory_xnnpack_runs_on_one_thread(browser, built_site):
-    # A static host that sends no COOP/COEP headers: no shared memory, so no helper thread; all else works.
-
-    class NotIsolated(build.SiteHandler):
-        def send_header(self, keyword, value):
-            if not keyword.startswith("Cross-Origin"):
-                super().send_header(keyword, value)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(NotIsolated, directory=str(built_site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    page = App(browser, f"http://127.0.0.1:{server.server_address[1]}/").open()
-    try:
-        page.page.wait_for_function(f"() => ({MATMUL})() !== null", timeout=60_000)
-        assert page.page.evaluate("window.__pynet.isolated()") is False
-        assert page.page.evaluate(MATMUL) == "xnnpack"
-        assert page.page.evaluate("window.__pynet.metrics().matmulThreads") == 1
-        assert page.tid("matmul").text_content() == "Matrix products: XNNPACK."
-        page.train("linear", iterations=5, alpha=1e-5)
-        page.wait_status("Done", timeout=120_000)
-        assert page.page.evaluate("window.__pynet.status()")["matmul_shared"] == 0
-        assert page.error_text() == "" and page.console_errors == [] and page.page_errors == []
-    finally:
-        page.close()
-        server.shutdown()
-        server.server_close()

@@ -47,13 +47,10 @@ const pad = new DrawPad($('draw-canvas'), {
 });
 
 // Figures for the benchmark (bench/browser.py) and the curious: when Ready came (ms since navigation),
-// which library does the matrix products ('xnnpack', 'openblas' or 'numpy') and on how many threads,
-// every iteration/evaluation event, and latencies (ms) from a drawing's pointer input to the probability
-// bars holding its prediction.
+// which library does the matrix products ('xnnpack', 'openblas' or 'numpy'), every iteration/evaluation
+// event, and latencies (ms) from a drawing's pointer input to the probability bars holding its prediction.
 let metrics = null;
-const resetMetrics = () => {
-  metrics = { readyAt: null, matmul: null, matmulThreads: null, events: [], predictLatencies: [] };
-};
+const resetMetrics = () => { metrics = { readyAt: null, matmul: null, events: [], predictLatencies: [] }; };
 resetMetrics();
 let inputAt = null;   // when the oldest drawing change not yet sent to the network happened
 
@@ -108,12 +105,10 @@ function startClient() {
   on('progress', (m) => status.loading(m.step, m.fraction, m.note));
   on('accelerated', (m) => {
     metrics.matmul = m.matmul || 'numpy';
-    metrics.matmulThreads = m.threads || 1;
     const name = { xnnpack: 'XNNPACK', openblas: 'OpenBLAS' }[metrics.matmul];
-    const threads = metrics.matmulThreads > 1 ? ` on ${metrics.matmulThreads} threads` : '';
-    if (name) status.addDetail(`matrix products: ${name}${threads}`);
+    if (name) status.addDetail(`matrix products: ${name}`);
     // Also in the footer, which training does not rewrite.
-    $('matmul-info').textContent = `Matrix products: ${name || "NumPy's own"}${threads}.`;
+    $('matmul-info').textContent = `Matrix products: ${name || "NumPy's own"}.`;
   });
   on('ready', (m) => {
     metrics.readyAt = performance.now();

@@ -37,10 +37,8 @@ export class TrainerClient extends EventTarget {
       type: 'init',
       control: this.control ? this.control.buffer : null,
       interrupt: this.interrupt ? this.interrupt.buffer : null,
-      // `?matmul=numpy|openblas|xnnpack` pins the matrix-product library and `?threads=1` keeps XNNPACK
-      // on one thread, to measure what each brings.
+      // `?matmul=numpy|openblas|xnnpack` pins the matrix-product library, to measure what each brings.
       matmul: new URLSearchParams(self.location.search).get('matmul') || 'auto',
-      threads: Number(new URLSearchParams(self.location.search).get('threads')) || 2,
     });
   }
 

@@ -5,11 +5,10 @@
  * and returns a JSON string {"ok": true, ...} or {"ok": false, "error": "..."}.
  *
  * ── Page → worker ────────────────────────────────────────────────────────────────────────────
- *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, matmul?: string, threads?: number}
+ *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, matmul?: string}
  *        matmul:    which library does the large matrix products, loaded after Ready: 'auto' (default:
  *                   XNNPACK, else OpenBLAS, else NumPy), or only 'xnnpack', 'openblas' or 'numpy' (to
  *                   measure what each brings).
- *        threads:   XNNPACK's threads: 2 (default; the second one only in a cross-origin isolated page) or 1.
  *        control:   Int32Array(1) control word the page writes with Atomics: 0 run, 1 pause, 2 stop.
  *                   Python polls it between two batches through should_stop(), so pause/stop take
  *                   effect inside a run call (only when the page is cross-origin isolated).
@@ -22,16 +21,16 @@
  *   {id, type:'samples', count}          test digits with predictions
  *   {id, type:'export'}                  → {filename, bytes: Uint8Array (transferred)}
  *   {id, type:'import', bytes: Uint8Array}
- *   {id, type:'status'}                  → Python's status, worker_state, matmul_shared (products the
- *                                        XNNPACK helper thread took part in)
+ *   {id, type:'status'}                  → Python's status, worker_state, matmul_kept (matrices XNNPACK
+ *                                        keeps: the current training's batches)
  *   Commands (no reply; the outcome comes as an event): {type:'pause'}, {type:'resume'}, {type:'stop'}
  *
  * ── Worker → page (events) ───────────────────────────────────────────────────────────────────
  *   {type:'progress', step:'runtime'|'numpy'|'pynet'|'data', fraction: 0..1 overall, note?}
  *   {type:'ready', presets:[...], info:{pyodide, numpy, isolated}}
- *   {type:'accelerated', matmul, threads} after Ready: which library now does the large matrix products
- *                                        ('xnnpack', 'openblas' or 'numpy') and on how many threads;
- *                                        why others were not used goes to the console
+ *   {type:'accelerated', matmul}         after Ready: which library now does the large matrix products
+ *                                        ('xnnpack', 'openblas' or 'numpy'); why others were not used
+ *                                        goes to the console
  *   {type:'training', events:[...]}      Python's training events, throttled: at most one message
  *                                        per FLUSH_MS; every iteration/evaluation event is kept,
  *                                        only the latest "batch" event survives.
@@ -53,7 +52,7 @@ let hostProxy = null;            // the pynet.host.Host instance (a PyProxy)
 let handle = null;               // its handle method
 let control = null;              // Int32Array on a SharedArrayBuffer, or null
 let interrupt = null;            // Uint8Array on a SharedArrayBuffer, or null
-let xnnpackMatmul = null;        // the XNNPACK product Python uses, once it does (its .shared counts)
+let xnnpackMatmul = null;        // the XNNPACK product Python uses, once it does
 let state = 'loading';           // loading | idle | running | paused | stopped | done | diverged | broken
 let loopToken = 0;
 let lastIteration = null;
@@ -280,7 +279,7 @@ async function init(msg) {
       presets: presets.presets,
       info: { pyodide: pyodide.version, numpy: numpyVersion, isolated: Boolean(control) },
     });
-    accelerate(msg.matmul || 'auto', msg.threads || 2);  // not awaited: the page is usable (and may train) before it lands
+    accelerate(msg.matmul || 'auto');  // not awaited: the page is usable (and may train) before it lands
   } catch (err) {
     state = 'broken';
     post({
@@ -300,9 +299,8 @@ async function init(msg) {
  * layers), else Pyodide's OpenBLAS (6 MB, 2-5x NumPy), else NumPy. It loads after Ready so it never
  * delays the page, and is switched on between two training steps once it passed pynet's self-check.
  */
-async function accelerate(choice, threads) {
+async function accelerate(choice) {
   const notes = [];
-  let used = 1;
   const enable = (name, payload) => {
     const reply = call({ type: 'accelerate', name }, payload);
     if (reply.ok && reply.matmul === name) return true;
@@ -312,9 +310,7 @@ async function accelerate(choice, threads) {
   const xnnpack = async () => {
     try {
       const { loadMatmul } = await import('./xnnpack-matmul.js');
-      const matmul = await loadMatmul(pyodide, { threads });
-      if (matmul.note) notes.push(`XNNPACK on ${matmul.note}`);
-      used = matmul.threads;
+      const matmul = await loadMatmul(pyodide);
       if (!enable('xnnpack', matmul)) return false;
       xnnpackMatmul = matmul;
       return true;
@@ -338,7 +334,7 @@ async function accelerate(choice, threads) {
   if ((choice === 'auto' || choice === 'xnnpack') && await xnnpack()) matmul = 'xnnpack';
   else if ((choice === 'auto' || choice === 'openblas') && await openblas()) matmul = 'openblas';
   if (notes.length) console.info(`pynet: ${notes.join('; ')}; matrix products: ${matmul}.`);
-  post({ type: 'accelerated', matmul, threads: matmul === 'xnnpack' ? used : 1 });
+  post({ type: 'accelerated', matmul });
 }
 
 // ── training loop ────────────────────────────────────────────────────────────────────────────
@@ -449,7 +445,7 @@ function handleRequest(msg) {
       return call({ type: 'samples', count: msg.count ?? 20 });
     case 'status':
       return { ...call({ type: 'status' }), worker_state: state,
-               matmul_shared: xnnpackMatmul ? xnnpackMatmul.shared : 0 };
+               matmul_kept: xnnpackMatmul ? xnnpackMatmul.kept() : 0 };
     case 'export': {
       const r = call({ type: 'export' });
       if (!r.ok) return r;
