@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
 
 import build  # noqa: E402  (the repository's build.py: make_server, DIGITS_REL)
-from e2e_support import CHROMIUM_FLAGS, DIGITS, App  # noqa: E402
+from e2e_support import CHROMIUM_FLAGS, DIGITS, STARTED, App  # noqa: E402
 from pynet.data import load_mnist  # noqa: E402
 from pynet.presets import PRESETS, make_trainer  # noqa: E402
 
@@ -77,10 +77,6 @@ TRAINED = """n => {
   const done = window.__pynet.metrics().events.some(e => e.type === 'evaluation' && e.iteration === n - 1);
   return phase === 'done' && done ? 'done' : false;
 }"""
-
-
-STARTED = """() => window.__pynet.phase() === 'training' || window.__pynet.metrics().events.length > 0
-  || !document.querySelector('[data-testid=error]').hidden"""
 
 
 def log(message=""):
@@ -187,8 +183,7 @@ def train_in_page(app, preset, params):
     for name, value in params.items():
         app.set_param(name.replace("_", "-"), value)
     app.tid("train").click()
-    # Until the worker accepts the run, the page still shows the previous run's ending (say, diverged).
-    app.page.wait_for_function(STARTED, timeout=TRAIN_TIMEOUT_MS)
+    app.page.wait_for_function(STARTED, timeout=TRAIN_TIMEOUT_MS)  # not the previous run's ending
     outcome = app.page.wait_for_function(TRAINED, arg=params["iterations"], timeout=TRAIN_TIMEOUT_MS).json_value()
     return outcome, app.page.evaluate("window.__pynet.metrics().events")
 

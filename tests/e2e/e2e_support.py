@@ -48,6 +48,12 @@ try {
 """
 
 
+# A Train click was taken: the run is on, has produced events (metrics().events is reset by the click), or
+# was refused with a message. Until then the page still shows the previous run's ending.
+STARTED = """() => window.__pynet.phase() === 'training' || window.__pynet.metrics().events.length > 0
+  || !document.querySelector('[data-testid=error]').hidden"""
+
+
 class App:
     """The pynet page in one browser context, with everything it requested and logged."""
 
@@ -120,11 +126,13 @@ class App:
         self.tid(name).fill(str(value))
 
     def train(self, preset="tanh-softmax", **params):
+        """Set up and start a training; returns once the worker has taken it (a short one may be over
+        by then: a linear run diverges within a few milliseconds, so "Training" may never show)."""
         self.tid("preset").select_option(preset)
         for name, value in params.items():
             self.set_param(name.replace("_", "-"), value)
         self.tid("train").click()
-        self.wait_status("Training", timeout=30_000)
+        self.page.wait_for_function(STARTED, timeout=30_000)
 
     def stroke(self, points):
         box = self.tid("draw-canvas").bounding_box()
