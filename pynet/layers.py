@@ -116,8 +116,9 @@ class Dense(Layer):
         return rows if len(rows) <= self.SPARSE_BELOW * self.n_in else None
 
     def prepare(self, x):
-        """The inked columns cut out and both layouts copied once: on the full-batch linear preset that
-        is most of an iteration in Pyodide, where NumPy's element-wise loops have no SIMD."""
+        """The inked columns cut out and both layouts copied once, as `blas.Constant`s that a matrix-product
+        library may keep (XNNPACK keeps them packed). Redone at every step, that was most of an iteration
+        of the full-batch linear preset in Pyodide, and a quarter of a 100-image product in repacking."""
         return DenseInput(x, self.inked_columns(x), reuse=True)
 
     def forward(self, x, training=False):
