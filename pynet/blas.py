@@ -5,7 +5,8 @@ CPython already runs an optimised, multi-threaded BLAS. Inside Pyodide, NumPy's 
 loop (1.5-4 GFLOP/s), so a host can plug in a faster one:
 
 - `use_matmul(function)`: a host's own float32 product, `function(a_address, b_address, out_address, m,
-  k, n)` writing the product of C-contiguous matrices, given by their data addresses, to `out_address`.
+  k, n, b_key)` writing the product of C-contiguous matrices, given by their data addresses, to
+  `out_address` (`b_key`: see `Constant` below).
   The browser worker passes XNNPACK's WebAssembly SIMD kernel (from the TensorFlow.js WebAssembly
   backend): 30-40 GFLOP/s on one core, 3-4x OpenBLAS on pynet's dense layers.
 - `use_openblas()`: the OpenBLAS that Pyodide ships for SciPy (the `openblas` package: one 6 MB shared
@@ -63,10 +64,6 @@ class Constant:
         return matrix
 
     @property
-    def shape(self):
-        return self.array.shape
-
-    @property
     def dtype(self):
         return self.array.dtype
 
@@ -83,26 +80,31 @@ def dot(a, b):
     if isinstance(a, Constant) or isinstance(b, Constant):
         return constant_dot(a, b)
     if a.ndim == 2 and b.ndim == 2:
-        m, k = a.shape
-        n = b.shape[1]
-        if k == 1:
+        if a.shape[1] == 1:
             # An outer product (a per-image weight gradient): one multiply per element and no sums, so
             # broadcasting gives the same numbers, 5-8x faster than NumPy's dot in WebAssembly.
             return a * b
-        # A single row is as fast in NumPy as in a library, whose fixed cost per call then dominates.
-        if _gemm and m > 1 and m * k * n >= MIN_MULTIPLY_ADDS and a.dtype == b.dtype and a.dtype in _gemm:
-            return _gemm[a.dtype](a, b)
+        product = library_product(a, b)
+        if product is not None:
+            return product(a, b)
     return a.dot(b)
+
+
+def library_product(a, b):
+    """The plugged-in product for the 2-D arrays `a @ b`, or None where NumPy is as fast: a single row, an
+    outer product, or too few multiply-adds (a library's fixed cost per call then dominates)."""
+    (m, k), n = a.shape, b.shape[1]
+    if m > 1 and k > 1 and m * k * n >= MIN_MULTIPLY_ADDS and a.dtype == b.dtype:
+        return _gemm.get(a.dtype)
+    return None
 
 
 def constant_dot(a, b):
     """`a @ b` with a constant operand: kept by the host on the right, so a constant on the left is
     multiplied as `(b.T @ a.T).T`; a library that keeps nothing, or NumPy, multiplies the arrays."""
     plain_a, plain_b = getattr(a, "array", a), getattr(b, "array", b)
-    m, k = plain_a.shape
-    n = plain_b.shape[1]
-    product = _gemm.get(plain_a.dtype) if _forget is not None and plain_a.dtype == plain_b.dtype else None
-    if product is None or m == 1 or k == 1 or m * k * n < MIN_MULTIPLY_ADDS:
+    product = library_product(plain_a, plain_b) if _forget is not None else None
+    if product is None:
         return dot(plain_a, plain_b)
     if isinstance(b, Constant):
         return product(plain_a, plain_b, b.key)
@@ -232,7 +234,7 @@ def self_check(products, forget=None):
             key = next(_keys)
             cases += [(a, b, key), (c.astype(dtype), b, key)]
         try:
-            good = all(np.allclose(product(x, y, key), x.dot(y), rtol=1e-4, atol=1e-4) for x, y, key in cases)
+            good = all(np.allclose(product(x, y, b_key), x.dot(y), rtol=1e-4, atol=1e-4) for x, y, b_key in cases)
             if forget is not None:
                 forget(key)
         except Exception:  # a host function that fails is as unusable as a wrong one

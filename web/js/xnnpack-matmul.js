@@ -38,7 +38,7 @@ export async function loadMatmul(pyodide) {
     const heap = python.HEAPF32;
     const a = heap.subarray(aAddress >>> 2, (aAddress >>> 2) + m * k);
     const b = heap.subarray(bAddress >>> 2, (bAddress >>> 2) + k * n);
-    python.HEAPF32.set(kernel.multiply(a, b, m, k, n, bKey), outAddress >>> 2);
+    heap.set(kernel.multiply(a, b, m, k, n, bKey), outAddress >>> 2);  // no Python runs: heap stays valid
   };
   matmul.forget = (key) => kernel.forget(key);
   matmul.kept = () => kernel.kept();
