@@ -175,11 +175,14 @@ def pct(x):
 
 
 def report(title, rows, note=""):
+    return f"# {title}\n\n{note}\n\n{table(rows)}"
+
+
+def table(rows):
     """Markdown: per preset the MNIST test accuracy, the drawn digits read right (one column per set of
     inputs), and per digit for the last set."""
     names = next((list(r["drawn"]) for r in rows.values() if "drawn" in r), ["drawn"])
-    lines = [f"# {title}", "", note, "",
-             "| preset | MNIST test accuracy | " + " | ".join(f"drawn digits read right ({n})" for n in names)
+    lines = ["| preset | MNIST test accuracy | " + " | ".join(f"drawn digits read right ({n})" for n in names)
              + " | " + " | ".join(map(str, range(10))) + " |",
              "|---|--:|" + "--:|" * len(names) + "--:|" * 10]
     for preset, row in rows.items():
@@ -193,6 +196,10 @@ def report(title, rows, note=""):
                      + " | ".join(pct(row["drawn"][n]["accuracy"]) for n in names) + " | "
                      + " | ".join(f"{100 * per_digit[str(d)]:.0f}" for d in range(10)) + " |")
     lines += ["", f"Per digit: % of that digit's drawings read right ({names[-1]})."]
+    if any("cpython_agrees" in r for r in rows.values()):
+        agree = ", ".join(f"{p} {r['cpython_agrees']}" for p, r in rows.items() if "cpython_agrees" in r)
+        lines += ["", f"The exported model in CPython, on the inputs the page made, gives the page's answer for: {agree} "
+                  f"of {next(r['drawn']['page']['count'] for r in rows.values() if 'drawn' in r)} drawings."]
     return "\n".join(lines) + "\n"
 
 
