@@ -17,13 +17,13 @@ sys.path.insert(0, str(REPO / "bench"))
 import ink_stats  # noqa: E402
 
 PREPROCESS = (REPO / "web" / "js" / "ui" / "preprocess.js").as_uri()
-NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+NODE = shutil.which("node")  # the site's build needs Node.js too (npm ci)
 
 
 def js(body, data=None):
     """Run `body` (an async function body with `pre` = the preprocess module and `data` = the JSON given)
     in Node; returns what it returns, through JSON."""
+    assert NODE, "Node.js is needed to test the page's JavaScript (and to build the site): install it"
     script = (f"const pre = await import({json.dumps(PREPROCESS)});\n"
               "const data = JSON.parse((await import('node:fs')).readFileSync(0, 'utf8'));\n"
               f"const result = await (async () => {{ {body} }})();\n"
