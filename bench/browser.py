@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
 
 import build  # noqa: E402  (the repository's build.py: make_server, DIGITS_REL)
+import drawn  # noqa: E402  (bench/drawn.py: the drawn-digit set read by each preset)
 from e2e_support import CHROMIUM_FLAGS, DIGITS, STARTED, App  # noqa: E402
 from pynet.data import load_mnist  # noqa: E402
 from pynet.presets import PRESETS, make_trainer  # noqa: E402
@@ -510,6 +511,11 @@ def report(result):
         lines.append(f"- Accuracy, {row['preset']}, {row['iterations']} iterations, seed {row['seed']}: browser "
                      f"{pct(row['browser_accuracy'])}, CPython {pct(row['cpython_accuracy'])} "
                      f"({fmt(row['difference_points'], 2, sign=True)} points).")
+    if result.get("drawn"):
+        lines += ["", "## Drawn digits", "",
+                  "Each preset trained with its defaults in the page, then the 240 drawings of tests/drawn_digits "
+                  "replayed through its drawing pad; the page's answers (bench/drawn.py).", "",
+                  drawn.table(result["drawn"])]
     lines += ["", "## Targets (reported, not asserted)", ""]
     for t in result["targets"]:
         mark = "met" if t["met"] else "NOT met"
@@ -550,6 +556,9 @@ def parse_args(argv):
                         help="run the JavaScript peers bench in this run (default: yes, unless --quick)")
     parser.add_argument("--peer-reps", type=int, help="repetitions of the peers bench (default: --reps)")
     parser.add_argument("--peer-only", help="the peers' --only: config ids, e.g. tfjs-wasm,convnetjs,numpy")
+    parser.add_argument("--drawn", action=argparse.BooleanOptionalAction, default=None,
+                        help="train each preset with its defaults in the page and read the drawn-digit set "
+                        "(bench/drawn.py; default: yes, unless --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 1 rep, presets " + ", ".join(QUICK_PRESETS) + ", no peers")
     parser.add_argument("--site", type=Path, default=build.DEFAULT_OUT, help="site directory (default web/dist)")
@@ -565,6 +574,8 @@ def parse_args(argv):
     args.out = args.out or REPO / "bench" / "results" / ("browser-quick.json" if args.quick else "browser.json")
     if args.peers is None:
         args.peers = not args.quick
+    if args.drawn is None:
+        args.drawn = not args.quick
     if min(args.reps, args.train_size, args.test_size, args.iterations or 2) < 1:
         parser.error("--reps, --train-size, --test-size and --iterations must be positive")
     args.site = args.site.resolve()
@@ -598,6 +609,9 @@ def main(argv=None):
                 result["page_errors"] = app.page_errors + app.console_errors
             finally:
                 app.close()
+            if args.drawn:
+                log("Drawn digits (tests/drawn_digits), each preset trained with its defaults in the page:")
+                result["drawn"] = drawn.measure_in_page(url, args.presets, drawn.load_strokes(), drawn.read_inputs())
         finally:
             browser.close()
     if args.peers:

@@ -53,6 +53,7 @@ let metrics = null;
 const resetMetrics = () => { metrics = { readyAt: null, matmul: null, events: [], predictLatencies: [] }; };
 resetMetrics();
 let inputAt = null;   // when the oldest drawing change not yet sent to the network happened
+let lastInput = null; // the 28x28 input of the current drawing, as the network gets it (null: no drawing)
 
 const buttons = {
   train: $('train'), pause: $('pause'), stop: $('stop'), reset: $('reset'),
@@ -278,14 +279,15 @@ function schedulePredict() {
 function predictNow() {
   $('pad-placeholder').hidden = !pad.empty;
   if (pad.empty) {
+    lastInput = null;
     paintGray(preview, new Float32Array(784), 28, 28, 255);
     queued = null;
     inputAt = null;
     probs.clear(hasModel ? HINT_DRAW : noModelHint());
     return;
   }
-  const { ink, width, height } = pad.readInk();
-  const pixels = toMnist(ink, width, height);
+  const pixels = toMnist(pad.strokes);
+  lastInput = pixels;
   if (!pixels) return;
   paintGray(preview, pixels, 28, 28, 255);
   if (!hasModel || !client || client.dead || phase === 'loading') {
@@ -401,6 +403,7 @@ window.__pynet = {
   predictInFlight: () => inflight || queued !== null || frameRequested,
   metrics: () => metrics,
   status: () => (client ? client.status() : null),
+  input: () => (lastInput ? Array.from(lastInput) : null),
 };
 
 // Which build this is (written by build.py); purely informative, so failures are ignored.

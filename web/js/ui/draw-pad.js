@@ -1,9 +1,10 @@
 // Drawing pad: Pointer Events (mouse, touch and pen alike), pointer capture so a stroke that
 // leaves the canvas still ends cleanly, thick round strokes smoothed with quadratic curves.
-// Ink is kept in the canvas alpha channel (transparent background, CSS paints it white), so
-// reading it back needs no colour maths.
+// Ink is kept in the canvas alpha channel (transparent background, CSS paints it white).
+// The pad also keeps the pen's samples (`strokes`): the network's input is made from the pen's path
+// (web/js/ui/preprocess.js), so the pen's width here is only for the eye, and pressure is not used.
 
-const STROKE_FRACTION = 0.075;   // stroke width relative to the pad: ~21 px on a 280 px pad, ~2 px after MNIST scaling
+const STROKE_FRACTION = 0.075;   // stroke width relative to the pad: ~21 px on a 280 px pad
 
 export class DrawPad {
   /**
@@ -18,6 +19,7 @@ export class DrawPad {
     this.pointerId = null;
     this.last = null;       // last raw point of the current stroke
     this.lastMid = null;    // end of the last drawn curve segment
+    this.strokes = [];      // the pen's samples, one list per stroke, in fractions of the pad's side
     this.empty = true;
     this.resize();
     this.bind();
@@ -69,6 +71,11 @@ export class DrawPad {
     };
   }
 
+  /** A point of the backing store as fractions of the pad's side: what survives a resize. */
+  fraction(p) {
+    return { x: p.x / this.canvas.width, y: p.y / this.canvas.height };
+  }
+
   style() {
     const ctx = this.ctx;
     ctx.lineCap = 'round';
@@ -88,6 +95,7 @@ export class DrawPad {
     const p = this.point(e);
     this.last = p;
     this.lastMid = p;
+    this.strokes.push([this.fraction(p)]);
     // A tap leaves a dot.
     this.style();
     this.ctx.beginPath();
@@ -112,6 +120,7 @@ export class DrawPad {
       ctx.quadraticCurveTo(this.last.x, this.last.y, mid.x, mid.y);
       this.last = p;
       this.lastMid = mid;
+      this.strokes[this.strokes.length - 1].push(this.fraction(p));
     }
     ctx.stroke();
     this.markInk();
@@ -142,17 +151,9 @@ export class DrawPad {
 
   clear() {
     this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.strokes = [];
     this.empty = true;
     this.canvas.dataset.empty = 'true';
     this.onChange();
-  }
-
-  /** Ink intensities 0..1 from the alpha channel, with the pad's pixel size. */
-  readInk() {
-    const { width, height } = this.canvas;
-    const data = this.ctx.getImageData(0, 0, width, height).data;
-    const ink = new Float32Array(width * height);
-    for (let i = 0, j = 3; i < ink.length; i++, j += 4) ink[i] = data[j] / 255;
-    return { ink, width, height };
   }
 }
