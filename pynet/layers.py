@@ -241,9 +241,13 @@ class Dropout(Layer):
 class Conv2D(Layer):
     """Kernels slid over images `(N, H, W, C)` giving `(N, OH, OW, K)`, as one matrix product.
 
-    im2col by stride tricks: `sliding_window_view` exposes every window without copying, one reshape lays
-    them out as rows `(N*OH*OW, kh*kw*C)` (the notebook's `flattened_input`) and `flattened_input.dot(kernels)`
-    with kernels `(kh*kw*C, K)` gives every output pixel of every kernel at once. No Python loop over pixels.
+    im2col: every window laid out as a row `(N*OH*OW, kh*kw*C)` (the notebook's `flattened_input`), so
+    that `flattened_input.dot(kernels)` with kernels `(kh*kw*C, K)` gives every output pixel of every
+    kernel at once. No Python loop over pixels.
+
+    With `bias=True` each row ends with a 1 and the kernels with their biases: the product adds the
+    biases, and the weight gradient's last row is the bias gradient (the deltas summed over the pixels),
+    with no pass of their own over a layer's largest arrays.
 
     `notebook_windows=True` takes the notebook's `range(28 - 3)` windows per axis (25, one short of the
     26 a valid 3x3 convolution has), dropping the last row and column of windows.
@@ -270,39 +274,57 @@ class Conv2D(Layer):
         return (k * k * shape[-1] + bool(config.get("bias"))) * config.get("kernels", 0)
 
     def windows(self, x):
-        """`(N*OH*OW, kh*kw*C)`: every window as a row, pixels in (row, column, channel) order."""
-        oh, ow, _ = self.out_shape
-        k = self.kernel_size
-        views = sliding_window_view(x, (k, k), axis=(1, 2))[:, :oh, :ow]  # (N, OH, OW, C, kh, kw)
-        return views.transpose(0, 1, 2, 4, 5, 3).reshape(-1, k * k * x.shape[3])
+        """`(N*OH*OW, kh*kw*C)`, every window as a row, pixels in (row, column, channel) order, then a 1
+        if the layer has biases. Copied from a strided view of all windows (`sliding_window_view`) when
+        each pixel has several channels; a single channel is copied one kernel offset at a time instead,
+        in whole image rows (element by element, NumPy's copy is slow in WebAssembly)."""
+        (oh, ow, _), k, (n, _, _, c) = self.out_shape, self.kernel_size, x.shape
+        rows = np.empty((n, oh, ow, k * k * c + ("bias" in self.params)), x.dtype)
+        if "bias" in self.params:
+            rows[..., -1] = 1
+        if c == 1:
+            for i in range(k):
+                for j in range(k):
+                    rows[..., i * k + j] = x[:, i:i + oh, j:j + ow, 0]
+        else:
+            views = sliding_window_view(x, (k, k), axis=(1, 2))[:, :oh, :ow]  # (N, OH, OW, C, kh, kw)
+            rows[..., :k * k * c].reshape(n, oh, ow, k, k, c)[...] = views.transpose(0, 1, 2, 4, 5, 3)
+        return rows.reshape(n * oh * ow, -1)
+
+    def kernel_matrix(self):
+        """The kernels `(kh*kw*C, K)`, with the biases as a last row if the layer has them."""
+        if "bias" in self.params:
+            return np.concatenate([self.params["weight"], self.params["bias"][None]])
+        return self.params["weight"]
 
     def forward(self, x, training=False):
         self.input_shape = x.shape
         self.flattened_input = self.windows(x)
-        kernel_output = dot(self.flattened_input, self.params["weight"])
-        if "bias" in self.params:
-            kernel_output += self.params["bias"]
+        kernel_output = dot(self.flattened_input, self.kernel_matrix())
         return kernel_output.reshape((x.shape[0],) + self.out_shape)
 
     def backward(self, delta):
         delta_rows = delta.reshape(-1, self.kernels)
-        self.grads["weight"] = dot(self.flattened_input.T, delta_rows)  # kernel_update
+        kernel_update = dot(self.flattened_input.T, delta_rows)
+        self.grads["weight"] = kernel_update[:len(self.params["weight"])]
         if "bias" in self.params:  # a bias feeds every output pixel of its kernel: their deltas add up
-            self.grads["bias"] = delta_rows.sum(axis=0)
+            self.grads["bias"] = kernel_update[-1]
         if not self.needs_input_delta:
             return None
         return self.scatter_windows(dot(delta_rows, self.params["weight"].T))
 
     def scatter_windows(self, window_deltas):
         """col2im: add each window's delta back onto the pixels it covers (a loop over the k*k kernel
-        offsets, each a whole-array add, not over pixels)."""
+        offsets, each a whole-array add, not over pixels). The deltas are first laid out offset by offset,
+        so that each add reads whole rows of pixels: adding channel-sized pieces one by one costs NumPy a
+        loop call each, which in WebAssembly is most of the time."""
         n, (oh, ow, _), k = self.input_shape[0], self.out_shape, self.kernel_size
         c = self.input_shape[3]
-        window_deltas = window_deltas.reshape(n, oh, ow, k, k, c)
+        by_offset = window_deltas.reshape(n, oh, ow, k, k, c).transpose(3, 4, 0, 1, 2, 5).copy()
         input_delta = np.zeros(self.input_shape, window_deltas.dtype)
         for i in range(k):
             for j in range(k):
-                input_delta[:, i:i + oh, j:j + ow, :] += window_deltas[:, :, :, i, j, :]
+                input_delta[:, i:i + oh, j:j + ow, :] += by_offset[i, j]
         return input_delta
 
     def config(self):
@@ -359,20 +381,22 @@ def largest(candidates):
     """`candidates` (M, p, L): the largest of the p rows, elementwise, (M, L), and which row won (uint8),
     the first on a tie. `np.where` on a comparison, not `np.maximum`: in WebAssembly NumPy's maximum
     branches on every element, several times slower on the unpredictable signs of a layer's outputs."""
-    best = candidates[:, 0]
-    winner = np.zeros(best.shape, np.uint8)
+    best, winner = candidates[:, 0], None
     for j in range(1, candidates.shape[1]):
         wins = candidates[:, j] > best
         best = np.where(wins, candidates[:, j], best)
-        winner[wins] = j
+        # The first comparison's booleans are already the row numbers 0 and 1, as bytes.
+        winner = wins.view(np.uint8) if winner is None else np.where(wins, np.uint8(j), winner)
     return best, winner
 
 
 def to_winners(delta, winner, p):
     """`delta` (M, L) sent back to the rows that won in `largest`: (M, p, L), zero elsewhere."""
     out = np.empty((delta.shape[0], p, delta.shape[1]), delta.dtype)
-    for j in range(p):
-        out[:, j] = np.where(winner == j, delta, 0)
+    for j in range(1, p):
+        out[:, j] = np.where(winner.view(np.bool_) if p == 2 else winner == j, delta, 0)
+    # Row 0 gets what no other row took: each delta went to one row, so this subtraction is exact.
+    out[:, 0] = delta - out[:, 1] if p == 2 else delta - out[:, 1:].sum(axis=1)
     return out
 
 

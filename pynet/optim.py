@@ -61,18 +61,29 @@ class Momentum:
 class Adam:
     """Kingma and Ba's Algorithm 1, its bias corrections folded into the step size (their section 2's
     "more efficient" ordering): `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g**2`,
-    `weights -= alpha * sqrt(1 - b2**t) / (1 - b1**t) * m / (sqrt(v) + eps)`."""
+    `weights -= alpha_t * sqrt(1 - b2**t) / (1 - b1**t) * m / (sqrt(v) + eps)`.
 
-    def __init__(self, alpha=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    `alpha_t` is `alpha`, or with `decay_steps` it falls linearly to `decay_to * alpha` over that many
+    steps and stays there: large steps while far from a minimum, small ones to settle in it."""
+
+    def __init__(self, alpha=0.001, beta1=0.9, beta2=0.999, eps=1e-8, decay_steps=0, decay_to=1.0):
         if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
             raise ValueError(f"Adam's betas must be in [0, 1), got {beta1} and {beta2}")
         self.alpha, self.beta1, self.beta2, self.eps = alpha, beta1, beta2, eps
+        self.decay_steps, self.decay_to = int(decay_steps), float(decay_to)
         self.moments = {}  # key -> (m, v)
         self.t = 0
 
+    def rate(self, t):
+        """alpha_t for step t (from 1)."""
+        if not self.decay_steps:
+            return self.alpha
+        return self.alpha * (1 - (1 - self.decay_to) * min((t - 1) / self.decay_steps, 1))
+
     def step(self, model):
         t = self.t + 1
-        size = self.alpha * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)  # a Python float: no upcast
+        # A Python float: a NumPy float64 scalar would make float32 parameters' updates float64.
+        size = self.rate(t) * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
         for key, weights, grad in gradients(model):
             if key not in self.moments:
                 self.moments[key] = (np.zeros_like(weights), np.zeros_like(weights))

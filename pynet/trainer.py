@@ -25,6 +25,14 @@ from .errors import is_interrupt
 SHUFFLE, AUGMENT = 0, 1  # the data streams' keys, after the seed and the iteration
 
 
+def batch_count(images, batch_size, drop_last=False):
+    """Batches per iteration: `drop_last` skips a final partial batch."""
+    count = images // batch_size if drop_last else math.ceil(images / batch_size)
+    if count < 1:
+        raise ValueError(f"batch size {batch_size} is larger than the {images} training images")
+    return count
+
+
 class Trainer:
     def __init__(self, model, loss, optimizer, train, test, *, batch_size, iterations, eval_every=10,
                  drop_last=False, shuffle=False, augment=None, seed=0):
@@ -41,10 +49,7 @@ class Trainer:
         self.train_labels = train.labels
         self.test_x, self.test_labels = test.images.astype(dtype), test.labels
         self.batch_size, self.iterations, self.eval_every = int(batch_size), int(iterations), int(eval_every)
-        n = len(self.train_x)
-        self.batches = n // self.batch_size if drop_last else math.ceil(n / self.batch_size)
-        if self.batches < 1:
-            raise ValueError(f"batch size {batch_size} is larger than the {n} training images")
+        self.batches = batch_count(len(self.train_x), self.batch_size, drop_last)
         self.inputs = [None] * self.batches  # each batch as the first layer wants it, made on first use
         self.shuffle, self.augment, self.seed = bool(shuffle), augment, int(seed)
         self.order = None  # (iteration, its permutation of the training images) when shuffling
