@@ -95,14 +95,14 @@ def cmd_train(args):
     if asked:
         raise PynetError(f"preset {preset.name} has no {', '.join(asked)}")
     params = preset.resolve(overrides)
+    extra = load_extra(args.extra or [], args.dtype)  # before MNIST: a bad file is found at once
     train, test = data.load_mnist(args.data, params["train_size"], params["test_size"], dtype=args.dtype)
-    if args.extra:
-        extra = [personal.load(path, args.dtype) for path in args.extra]
-        extra = data.Dataset(np.concatenate([d.images for d in extra]), np.concatenate([d.labels for d in extra]))
-        train = personal.mix(train, extra, EXTRA_SHARE)
+    train = personal.mix(train, extra, EXTRA_SHARE)
     trainer = presets.make_trainer(preset.name, train, test, params, dtype=args.dtype, random=args.random)
     run_with_progress(trainer)
     result = result_line(trainer)
+    if args.extra:
+        result["extra_digits"] = len(extra)
     if args.out:
         metrics = {k: result[k] for k in ("train_accuracy", "test_accuracy", "train_loss", "test_loss")}
         try:
@@ -113,6 +113,13 @@ def cmd_train(args):
     print(json.dumps(finite(result)))
     if trainer.state == "diverged":
         raise SystemExit(EXIT_DIVERGED)
+
+
+def load_extra(paths, dtype):
+    """The personal digit sets at `paths` as one `Dataset` (empty without paths)."""
+    sets = [personal.load(path, dtype) for path in paths]
+    return data.Dataset(np.concatenate([d.images for d in sets] or [np.zeros((0, 784), dtype)]),
+                        np.concatenate([d.labels for d in sets] or [np.zeros(0, np.int64)]))
 
 
 def run_with_progress(trainer):
