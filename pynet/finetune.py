@@ -13,14 +13,15 @@ from . import personal
 from .augment import DRAWN_DIGITS
 from .data import Dataset
 from .errors import ConfigError
-from .layers import Softmax
+from .layers import Dropout, Softmax
 from .losses import SoftmaxCrossEntropy, SquaredError
 from .optim import Adam
+from .rng import GeneratorRandom
 from .trainer import Trainer
 
 # The recipe, chosen so that three corrections of a misread style are read right afterwards
 # (tests/test_finetune.py) while MNIST accuracy holds, in a few seconds in the page's worker.
-RECIPE = {"mnist_images": 1000, "share": 0.25, "iterations": 3, "batch_size": 50, "alpha": 5e-4,
+RECIPE = {"mnist_images": 1200, "share": 0.25, "iterations": 2, "batch_size": 50, "alpha": 5e-4,
           "augment": 1.0}
 
 
@@ -35,11 +36,14 @@ def fine_tuner(model, digits, pool, test, seed=0, **recipe):
         raise ConfigError("there are no personal digits to learn from yet")
     sample = np.random.default_rng([seed, len(digits)]).choice(len(pool), min(recipe["mnist_images"], len(pool)),
                                                                 replace=False)
-    train = personal.mix(Dataset(pool.images[sample], pool.labels[sample]), digits, recipe["share"])
-    loss = SoftmaxCrossEntropy() if isinstance(model.layers[-1], Softmax) else SquaredError()
     augment = DRAWN_DIGITS.scaled(recipe["augment"]) if recipe["augment"] else None
+    train = personal.mix(Dataset(pool.images[sample], pool.labels[sample]), digits, recipe["share"], augment, seed)
+    for layer in model.layers:  # its masks too come from the seed: the same seed, the same fine-tuning
+        if isinstance(layer, Dropout):
+            layer.random = GeneratorRandom([seed, len(digits)])
+    loss = SoftmaxCrossEntropy() if isinstance(model.layers[-1], Softmax) else SquaredError()
     trainer = Trainer(model, loss, Adam(recipe["alpha"]), train, test,
                       batch_size=min(recipe["batch_size"], len(train)), iterations=recipe["iterations"],
-                      eval_every=recipe["iterations"], shuffle=True, augment=augment, seed=seed)
+                      eval_every=recipe["iterations"], shuffle=True, seed=seed)
     trainer.params = recipe
     return trainer

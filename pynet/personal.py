@@ -82,17 +82,20 @@ def checked(images, labels):
     return images.astype(np.float32), labels
 
 
-def mix(train, digits, share):
+def mix(train, digits, share, augment=None, seed=0):
     """`train` with `digits` spread evenly through it, each repeated so that together they are about
     `share` of the result (at least once each): a handful of a person's digits among thousands would
-    barely count, and bunched at the end they would make whole batches of their own."""
+    barely count, and bunched at the end they would make whole batches of their own. `augment` (a
+    `pynet.augment.Augmentation`) distorts each copy its own way, drawn from `seed`."""
     if len(digits) == 0:
         return train
     repeats = max(1, math.ceil(share * len(train) / ((1 - share) * len(digits))))
-    extra = np.tile(np.arange(len(digits)), repeats)
+    copies = np.tile(digits.images.astype(train.images.dtype), (repeats, 1))
+    if augment is not None:
+        copies = augment(copies, np.random.default_rng(seed))
     # Each image at its fraction of the way through its own list; a stable sort interleaves the two.
-    places = np.concatenate([(np.arange(len(train)) + .5) / len(train), (np.arange(len(extra)) + .5) / len(extra)])
+    places = np.concatenate([(np.arange(len(train)) + .5) / len(train), (np.arange(len(copies)) + .5) / len(copies)])
     order = np.argsort(places, kind="stable")
-    images = np.concatenate([train.images, digits.images[extra].astype(train.images.dtype)])[order]
-    labels = np.concatenate([train.labels, digits.labels[extra]])[order]
+    images = np.concatenate([train.images, copies])[order]
+    labels = np.concatenate([train.labels, np.tile(digits.labels, repeats)])[order]
     return Dataset(images, labels)

@@ -237,7 +237,7 @@ BEYOND_NOTEBOOK = {p.name: p for p in [
            "Not from the notebook: a network built to read digits drawn on the pad. It trains on all 8,000 "
            "images, distorted at random as hands vary (augmentation), in a new order every iteration, "
            "with the Adam optimiser, whose step falls to a tenth of alpha by the end.",
-           {"iterations": 8, "alpha": 0.002, "batch_size": 50, "kernels": 16, "hidden_size": 128,
+           {"iterations": 10, "alpha": 0.002, "batch_size": 50, "kernels": 16, "hidden_size": 128,
             "train_size": 8000, "test_size": 2000, "seed": 1, "augment": 1.0, "shuffle": True},
            build_drawing, optimizer=lambda params, steps: Adam(params["alpha"], decay_steps=steps, decay_to=0.1)),
 ]}
