@@ -162,6 +162,8 @@ def bilinear(squares, rows, cols):
     return top
 
 
-# The recipe the `augment` hyper-parameter scales (1 = this): the variations of digits drawn on the page's
-# pad, once its preprocessing has centred and sized them as MNIST's were (see README, "drawn digits").
-DRAWN_DIGITS = Augmentation(shift=1.5, rotate=10, shear=0.2, scale=0.1, thickness=0.5, elastic=0.8)
+# The recipe the `augment` hyper-parameter scales (1 = this): how digits drawn on the page's pad vary once
+# its preprocessing has centred and sized them as MNIST's were. No thickness: the preprocessing draws every
+# digit with MNIST's stroke width, and thicker or thinner strokes did not help the drawing network on
+# MNIST or on drawn digits (bench/README.md, "Augmentation").
+DRAWN_DIGITS = Augmentation(shift=1.5, rotate=10, shear=0.2, scale=0.1, elastic=0.8)
