@@ -3,11 +3,17 @@
 A shuffled iteration visits every image once in a new order; the same seed gives the same orders and
 the same distorted images, also after an interrupt; the notebook presets keep one order, prepared once.
 """
+import io
+import json
+
 import numpy as np
 import pytest
 
+from pynet import saving
+
 from pynet.augment import DRAWN_DIGITS
 from pynet.data import read_digits, split
+from pynet.errors import ModelFileError
 from pynet.presets import ALL_PRESETS, BEYOND_NOTEBOOK, PARAMS, PRESETS, get, make_trainer
 from pynet.trainer import Trainer
 from tests.synthetic import synthetic_digits_bytes
@@ -194,3 +200,31 @@ def test_drawing_builds_its_network_and_optimiser(datasets):
 def test_drawing_has_no_notebook_quirks():
     with pytest.raises(Exception, match="drawing has no hyper-parameter quirks"):
         get("drawing").resolve({"quirks": False})
+
+
+def with_architecture(blob, architecture):
+    """A saved model's bytes with its description's architecture replaced."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
+        members = {name: npz[name] for name in npz.files}
+    meta = json.loads(str(members["pynet_meta"]))
+    members["pynet_meta"] = np.array(json.dumps({**meta, "architecture": architecture}))
+    out = io.BytesIO()
+    np.savez(out, **members)
+    return out.getvalue()
+
+
+def test_a_drawing_model_saves_and_loads_strictly(datasets):
+    train, test = datasets
+    trainer = make_trainer("drawing", train, test, {"train_size": 400, "test_size": 200, "iterations": 1})
+    trainer.run()
+    blob = saving.to_bytes(trainer.model, preset="drawing", params=trainer.params)
+    loaded = saving.load(blob)
+    assert loaded.model.architecture() == trainer.model.architecture() and loaded.params == trainer.params
+    np.testing.assert_array_equal(loaded.model.predict(test.images), trainer.model.predict(test.images))
+    # Pooling that does not fit, a convolution too large to allocate, channels that do not match the weights
+    for index, change in [(2, {"pool": 0}), (2, {"pool": 30}), (1, {"kernels": 100_000, "kernel_size": 300}),
+                          (4, {"in_shape": [13, 13, 7]})]:
+        architecture = trainer.model.architecture()
+        architecture[index].update(change)
+        with pytest.raises(ModelFileError):
+            saving.load(with_architecture(blob, architecture))
