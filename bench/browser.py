@@ -274,7 +274,7 @@ def bench_parity(app, args):
 def paced_stroke(app, points):
     """One pen-down stroke through `points` (pad fractions), as a real mouse sends it: a sample every
     POINTER_STEP of the pad, one every POINTER_INTERVAL_S (App.stroke sends them as fast as it can)."""
-    box = app.tid("draw-canvas").bounding_box()
+    box = app.pad_box()
     mouse = app.page.mouse
     at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
     mouse.move(*at(*points[0]))
