@@ -158,16 +158,21 @@ class Dense(Layer):
 class ReLU(Layer):
     """`relu(x) = (x > 0) * x`; its derivative, taken from the output as the notebook does, is `output > 0`.
 
-    Both by `np.where` on a comparison: in WebAssembly, NumPy's `maximum` branches on every element and a
-    product with a boolean array converts it first, each several times slower. `x <= 0` keeps a NaN,
-    so that a diverging network still shows it."""
+    On large arrays both go by `np.where` on a comparison: in WebAssembly, NumPy's `maximum` branches on
+    every element and a product with a boolean array converts it first, each several times slower
+    (`x <= 0` keeps a NaN, so that a diverging network still shows it). On a few values (one image's
+    hidden layer) the fewer NumPy calls of `maximum` win."""
+
+    WHERE_FROM = 4096  # elements
 
     def forward(self, x, training=False):
-        self.output = np.where(x <= 0, 0, x)
+        self.output = np.where(x <= 0, 0, x) if x.size >= self.WHERE_FROM else np.maximum(x, 0)
         return self.output
 
     def backward(self, delta):
-        return np.where(self.output > 0, delta, 0)  # relu2deriv(layer_1)
+        if delta.size >= self.WHERE_FROM:
+            return np.where(self.output > 0, delta, 0)
+        return delta * (self.output > 0)  # relu2deriv(layer_1)
 
 
 class Tanh(Layer):

@@ -93,6 +93,18 @@ def test_relu(rng):
     assert (x < 0).any() and (x > 0).any()
 
 
+def test_relu_on_large_arrays_is_the_same_function_and_keeps_nan(rng):
+    """Large arrays take another code path (np.where): the same values and derivative, NaN kept."""
+    x = away_from_zero(rng, (3, ReLU.WHERE_FROM))
+    x[0, 0] = np.nan
+    relu = ReLU()
+    out = relu.forward(x)
+    assert np.isnan(out[0, 0]) and np.array_equal(out[1:], np.maximum(x[1:], 0))
+    delta = rng.standard_normal(x.shape)
+    assert np.array_equal(relu.backward(delta), delta * (out > 0))
+    check_layer(ReLU(), x[1:])
+
+
 def test_tanh(rng):
     check_layer(Tanh(), rng.standard_normal((5, 8)))
 
