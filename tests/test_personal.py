@@ -57,7 +57,16 @@ def test_saving_refuses_what_it_could_not_load():
         personal.to_bytes(Dataset(np.zeros((1, 784), np.float32), np.array([10])))
 
 
+def zip_bomb():
+    """600 MiB of zeros that deflate to a few hundred kilobytes: refused before anything is unpacked."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("images.npy", b"\0" * (600 * 2**20))
+    return out.getvalue()
+
+
 HOSTILE = {
+    "zip bomb": zip_bomb,
     "not a zip": lambda: b"these are not digits",
     "truncated": lambda: npz(members())[:200],
     "a model file": lambda: npz({"pynet_meta": np.array(json.dumps({"format": "pynet-model", "version": 1})),
@@ -83,20 +92,18 @@ HOSTILE = {
 }
 
 
+SAYS = {"zip bomb": "unpacks to more", "not a zip": "not a zip archive", "a model file": "must hold pynet_meta",
+        "future version": "version 9", "pickled images": "pickled", "label 12": "digits 0-9",
+        "NaN pixel": "finite", "too many digits": "at most 10,000"}
+
+
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_or_damaged_files_are_refused_clearly(case):
     with pytest.raises(DigitSetError) as info:
         personal.load(HOSTILE[case]())
     message = str(info.value)
     assert isinstance(info.value, PynetError) and "digit set" in message and "\n" not in message
-
-
-def test_zip_bomb_is_refused_before_decompressing():
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("images.npy", b"\0" * (600 * 2**20))
-    with pytest.raises(DigitSetError, match="unpacks to more"):
-        personal.load(out.getvalue())
+    assert SAYS.get(case, "") in message
 
 
 def test_missing_file_names_the_path(tmp_path):
