@@ -123,7 +123,11 @@ class App:
 
     # -- acting
     def set_param(self, name, value):
-        self.tid(name).fill(str(value))
+        """A form field: ticked or cleared for a boolean (a checkbox), else typed."""
+        if isinstance(value, bool):
+            self.tid(name).set_checked(value)
+        else:
+            self.tid(name).fill(str(value))
 
     def train(self, preset="tanh-softmax", **params):
         """Set up and start a training; returns once the worker has taken it (a short one may be over

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from e2e_support import DIGITS, STARTED, App
+from e2e_support import DIGITS, App
 from pynet import blas
 from pynet.host import Host
 
@@ -67,12 +67,7 @@ def test_drawing_trains_in_the_worker_as_in_cpython_and_reads_a_drawing(app, bui
 
 
 def test_a_notebook_preset_trains_shuffled_and_augmented(app):
-    app.tid("preset").select_option("tanh-softmax")
-    field(app, "iterations").fill("5")
-    field(app, "augment").fill("0.5")
-    field(app, "shuffle").check()
-    app.tid("train").click()
-    app.page.wait_for_function(STARTED, timeout=30_000)
+    app.train("tanh-softmax", iterations=5, augment=0.5, shuffle=True)
     app.wait_status("Done", timeout=120_000)
     params = app.page.evaluate("window.__pynet.status()")["status"]["params"]
     assert params["shuffle"] is True and params["augment"] == 0.5
