@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .augment import DRAWN_DIGITS
 from .errors import ConfigError
 from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Reshape, Softmax, Tanh
 from .losses import SoftmaxCrossEntropy, SquaredError
 from .model import Sequential
-from .augment import DRAWN_DIGITS
 from .optim import SGD, Adam
 from .rng import make_random
 from .trainer import Trainer, batch_count
@@ -72,7 +72,7 @@ PARAMS = {
     "quirks": Param("Notebook quirks", "bool", help="Reproduce the notebook's maths exactly, quirks "
                     "included (see the preset's notes); untick for the textbook maths."),
     "augment": Param("Augmentation", "float", 0, 2, "Random distortions of the training images (shift, "
-                     "rotation, slant, size, thickness, wobble): 0 = none, 1 = tuned for drawn digits."),
+                     "rotation, slant, size, wobble): 0 = none, 1 = tuned for drawn digits."),
     "shuffle": Param("Shuffle", "bool", help="A new random order of the training images every iteration "
                      "(the notebook keeps one order)."),
 }
@@ -163,6 +163,9 @@ def he_uniform(layer, random, dtype):
     return layer
 
 
+DRAWING_DROPOUT = 0.25  # of the hidden layer: less than the notebook's .5, the distortions regularise too
+
+
 def build_drawing(p, random, dtype):
     """Two convolutions with max-pooling, a hidden ReLU layer with dropout, a softmax output, every layer
     with biases: 28x28 -> 3x3 conv (k) -> 2x2 max -> ReLU -> 3x3 conv (2k) -> 2x2 max -> ReLU -> hidden
@@ -179,9 +182,6 @@ def build_drawing(p, random, dtype):
     model = Sequential([Reshape((28, 28, 1)), conv_1, pool_1, ReLU(), conv_2, pool_2, ReLU(), Flatten(),
                         hidden, ReLU(), Dropout(DRAWING_DROPOUT, random), output, Softmax()])
     return model, SoftmaxCrossEntropy(), False
-
-
-DRAWING_DROPOUT = 0.25
 
 
 def defaults(iterations, alpha, batch_size=None, hidden_size=None, kernels=None):
