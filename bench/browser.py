@@ -275,7 +275,7 @@ def bench_parity(app, args):
 def paced_stroke(app, points):
     """One pen-down stroke through `points` (pad fractions), as a real mouse sends it: a sample every
     POINTER_STEP of the pad, one every POINTER_INTERVAL_S (App.stroke sends them as fast as it can)."""
-    box = app.tid("draw-canvas").bounding_box()
+    box = app.pad_box()
     mouse = app.page.mouse
     at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
     mouse.move(*at(*points[0]))
@@ -559,6 +559,9 @@ def parse_args(argv):
     parser.add_argument("--drawn", action=argparse.BooleanOptionalAction, default=None,
                         help="train each preset with its defaults in the page and read the drawn-digit set "
                         "(bench/drawn.py; default: yes, unless --quick)")
+    parser.add_argument("--data-order", action="store_true",
+                        help="also what shuffling and augmentation cost, and the drawing preset's training "
+                        "time (bench/data_order.py)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 1 rep, presets " + ", ".join(QUICK_PRESETS) + ", no peers")
     parser.add_argument("--site", type=Path, default=build.DEFAULT_OUT, help="site directory (default web/dist)")
@@ -601,6 +604,10 @@ def main(argv=None):
             result["ready"] = time_to_ready(pw, url, chromium, args.reps)
             log("Training (worker as shipped with XNNPACK, with OpenBLAS, with NumPy only, native CPython):")
             result["training"] = bench_training(browser, url, args.presets, data, args)
+            if args.data_order:
+                import data_order
+                log("Shuffled and augmented training, the drawing preset (bench/data_order.py):")
+                result["data_order"] = data_order.bench(browser, url, data, args.reps)
             log("Accuracy parity and drawing latency:")
             app = open_app(browser, url, "worker")
             try:
@@ -621,6 +628,9 @@ def main(argv=None):
     result["seconds"] = time.perf_counter() - started
     result["targets"] = targets(result)
     text = report(result)
+    if "data_order" in result:
+        import data_order
+        text += "\n## Shuffled and augmented training\n\n" + data_order.report(result["data_order"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     args.out.with_suffix(".md").write_text(text)

@@ -11,11 +11,12 @@ import time
 
 import numpy as np
 
-from . import data, presets, saving
+from . import data, personal, presets, saving
 from .errors import PynetError
 from .host import finite
 
 EXIT_ERROR, EXIT_DIVERGED = 2, 3
+EXTRA_SHARE = 0.05  # of the training set: personal digits (--extra) count without crowding MNIST out
 
 
 class Parser(argparse.ArgumentParser):
@@ -38,16 +39,20 @@ def make_parser():
     listing.add_argument("--json", action="store_true", help="print them as a JSON list")
 
     train = commands.add_parser("train", help="train a preset on MNIST")
-    train.add_argument("--preset", required=True, help="one of: " + ", ".join(presets.PRESETS))
+    train.add_argument("--preset", required=True, help="one of: " + ", ".join(presets.ALL_PRESETS))
     for name in ("iterations", "batch_size", "hidden_size", "kernels", "train_size", "test_size", "seed"):
         train.add_argument("--" + name.replace("_", "-"), type=int, help=presets.PARAMS[name].help)
     train.add_argument("--alpha", type=float, help=presets.PARAMS["alpha"].help)
+    train.add_argument("--augment", type=float, metavar="STRENGTH", help=presets.PARAMS["augment"].help)
+    train.add_argument("--shuffle", action=argparse.BooleanOptionalAction, help=presets.PARAMS["shuffle"].help)
     train.add_argument("--no-quirks", action="store_true", help="textbook maths instead of the notebook's")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                        help="float32 (default) is about twice as fast and what the browser uses")
     train.add_argument("--random", choices=("notebook", "generator"), default="notebook",
                        help="the notebook's np.random.seed stream (default) or NumPy's Generator")
     train.add_argument("--data", help="digits file, or a folder of MNIST IDX files (default: the built digits file)")
+    train.add_argument("--extra", action="append", metavar="DIGITS.npz",
+                       help="a personal digit set (exported from the page) to train on too; may be repeated")
     train.add_argument("--out", help="save the trained model to this .npz file")
 
     evaluate = commands.add_parser("evaluate", help="test accuracy of a saved model")
@@ -70,7 +75,7 @@ def main(argv=None):
 
 
 def cmd_presets(args):
-    described = [p.describe() for p in presets.PRESETS.values()]
+    described = [p.describe() for p in presets.ALL_PRESETS.values()]
     if args.json:
         print(json.dumps(described, indent=2))
         return
@@ -90,10 +95,14 @@ def cmd_train(args):
     if asked:
         raise PynetError(f"preset {preset.name} has no {', '.join(asked)}")
     params = preset.resolve(overrides)
+    extra = load_extra(args.extra or [], args.dtype)  # before MNIST: a bad file is found at once
     train, test = data.load_mnist(args.data, params["train_size"], params["test_size"], dtype=args.dtype)
+    train = personal.mix(train, extra, EXTRA_SHARE)
     trainer = presets.make_trainer(preset.name, train, test, params, dtype=args.dtype, random=args.random)
     run_with_progress(trainer)
     result = result_line(trainer)
+    if args.extra:
+        result["extra_digits"] = len(extra)
     if args.out:
         metrics = {k: result[k] for k in ("train_accuracy", "test_accuracy", "train_loss", "test_loss")}
         try:
@@ -104,6 +113,13 @@ def cmd_train(args):
     print(json.dumps(finite(result)))
     if trainer.state == "diverged":
         raise SystemExit(EXIT_DIVERGED)
+
+
+def load_extra(paths, dtype):
+    """The personal digit sets at `paths` as one `Dataset` (empty without paths)."""
+    sets = [personal.load(path, dtype) for path in paths]
+    return data.Dataset(np.concatenate([d.images for d in sets] or [np.zeros((0, 784), dtype)]),
+                        np.concatenate([d.labels for d in sets] or [np.zeros(0, np.int64)]))
 
 
 def run_with_progress(trainer):

@@ -17,6 +17,10 @@ class ModelFileError(PynetError, ValueError):
     """A saved model file is malformed, hostile or incompatible."""
 
 
+class DigitSetError(PynetError, ValueError):
+    """A personal digit set file (`pynet.personal`) is malformed, hostile or incompatible."""
+
+
 def is_interrupt(error):
     """True for a `KeyboardInterrupt` and for an error it caused. Pyodide reports the page's Stop (its
     interrupt buffer) that lands while Python calls JavaScript, as pynet's matmul and `should_stop` do,

@@ -60,7 +60,7 @@ class Host:
 
     # -- training --------------------------------------------------------------------------------------
     def cmd_presets(self, message, payload):
-        return {"presets": [p.describe() for p in presets.PRESETS.values()]}
+        return {"presets": [p.describe() for p in presets.ALL_PRESETS.values()]}
 
     def cmd_configure(self, message, payload):
         preset = presets.get(message.get("preset"))

@@ -42,6 +42,12 @@ class Layer:
         """The constructor arguments, as plain JSON values: enough to rebuild the layer for loading."""
         return {}
 
+    @staticmethod
+    def parameter_count(config):
+        """How many numbers a layer built from `config` holds, reckoned without allocating them (a model
+        loader bounds a file's layers with it before building any)."""
+        return 0
+
     def astype(self, dtype):
         for name, value in self.params.items():
             self.params[name] = value.astype(dtype)
@@ -144,15 +150,28 @@ class Dense(Layer):
         return {"n_in": self.n_in, "n_out": self.n_out, "bias": "bias" in self.params,
                 "sparse_input": self.sparse_input}
 
+    @staticmethod
+    def parameter_count(config):
+        return (config.get("n_in", 0) + bool(config.get("bias"))) * config.get("n_out", 0)
+
 
 class ReLU(Layer):
-    """`relu(x) = (x > 0) * x`; its derivative, taken from the output as the notebook does, is `output > 0`."""
+    """`relu(x) = (x > 0) * x`; its derivative, taken from the output as the notebook does, is `output > 0`.
+
+    On large arrays both go by `np.where` on a comparison: in WebAssembly, NumPy's `maximum` branches on
+    every element and a product with a boolean array converts it first, each several times slower
+    (`x <= 0` keeps a NaN, so that a diverging network still shows it). On a few values (one image's
+    hidden layer) the fewer NumPy calls of `maximum` win."""
+
+    WHERE_FROM = 4096  # elements
 
     def forward(self, x, training=False):
-        self.output = np.maximum(x, 0)
+        self.output = np.where(x <= 0, 0, x) if x.size >= self.WHERE_FROM else np.maximum(x, 0)
         return self.output
 
     def backward(self, delta):
+        if delta.size >= self.WHERE_FROM:
+            return np.where(self.output > 0, delta, 0)
         return delta * (self.output > 0)  # relu2deriv(layer_1)
 
 
@@ -227,15 +246,19 @@ class Dropout(Layer):
 class Conv2D(Layer):
     """Kernels slid over images `(N, H, W, C)` giving `(N, OH, OW, K)`, as one matrix product.
 
-    im2col by stride tricks: `sliding_window_view` exposes every window without copying, one reshape lays
-    them out as rows `(N*OH*OW, kh*kw*C)` (the notebook's `flattened_input`) and `flattened_input.dot(kernels)`
-    with kernels `(kh*kw*C, K)` gives every output pixel of every kernel at once. No Python loop over pixels.
+    im2col: every window laid out as a row `(N*OH*OW, kh*kw*C)` (the notebook's `flattened_input`), so
+    that `flattened_input.dot(kernels)` with kernels `(kh*kw*C, K)` gives every output pixel of every
+    kernel at once. No Python loop over pixels.
+
+    With `bias=True` each row ends with a 1 and the kernels with their biases: the product adds the
+    biases, and the weight gradient's last row is the bias gradient (the deltas summed over the pixels),
+    with no pass of their own over a layer's largest arrays.
 
     `notebook_windows=True` takes the notebook's `range(28 - 3)` windows per axis (25, one short of the
     26 a valid 3x3 convolution has), dropping the last row and column of windows.
     """
 
-    def __init__(self, in_shape, kernels, kernel_size=3, notebook_windows=False, dtype=np.float32):
+    def __init__(self, in_shape, kernels, kernel_size=3, notebook_windows=False, bias=False, dtype=np.float32):
         super().__init__()
         self.in_shape = tuple(int(d) for d in in_shape)  # (H, W, C)
         self.kernels, self.kernel_size = int(kernels), int(kernel_size)
@@ -244,43 +267,142 @@ class Conv2D(Layer):
         k = self.kernel_size
         short = 1 if self.notebook_windows else 0
         self.out_shape = (h - k + 1 - short, w - k + 1 - short, self.kernels)
+        if min(self.out_shape) < 1:
+            raise ValueError(f"a {k}x{k} kernel does not fit in a {h}x{w} image")
         self.params["weight"] = np.zeros((k * k * c, self.kernels), dtype)
+        if bias:  # one per kernel, added at every pixel (the notebook's kernels have none)
+            self.params["bias"] = np.zeros(self.kernels, dtype)
+
+    @staticmethod
+    def parameter_count(config):
+        k, shape = config.get("kernel_size", 3), config.get("in_shape") or [0, 0, 0]
+        return (k * k * shape[-1] + bool(config.get("bias"))) * config.get("kernels", 0)
 
     def windows(self, x):
-        """`(N*OH*OW, kh*kw*C)`: every window as a row, pixels in (row, column, channel) order."""
-        oh, ow, _ = self.out_shape
-        k = self.kernel_size
-        views = sliding_window_view(x, (k, k), axis=(1, 2))[:, :oh, :ow]  # (N, OH, OW, C, kh, kw)
-        return views.transpose(0, 1, 2, 4, 5, 3).reshape(-1, k * k * x.shape[3])
+        """`(N*OH*OW, kh*kw*C)`, every window as a row, pixels in (row, column, channel) order, then a 1
+        if the layer has biases. Copied from a strided view of all windows (`sliding_window_view`) when
+        each pixel has several channels; a single channel is copied one kernel offset at a time instead,
+        in whole image rows (element by element, NumPy's copy is slow in WebAssembly)."""
+        (oh, ow, _), k, (n, _, _, c) = self.out_shape, self.kernel_size, x.shape
+        rows = np.empty((n, oh, ow, k * k * c + ("bias" in self.params)), x.dtype)
+        if "bias" in self.params:
+            rows[..., -1] = 1
+        if c == 1:
+            for i in range(k):
+                for j in range(k):
+                    rows[..., i * k + j] = x[:, i:i + oh, j:j + ow, 0]
+        else:
+            views = sliding_window_view(x, (k, k), axis=(1, 2))[:, :oh, :ow]  # (N, OH, OW, C, kh, kw)
+            rows[..., :k * k * c].reshape(n, oh, ow, k, k, c)[...] = views.transpose(0, 1, 2, 4, 5, 3)
+        return rows.reshape(n * oh * ow, -1)
+
+    def kernel_matrix(self):
+        """The kernels `(kh*kw*C, K)`, with the biases as a last row if the layer has them."""
+        if "bias" in self.params:
+            return np.concatenate([self.params["weight"], self.params["bias"][None]])
+        return self.params["weight"]
 
     def forward(self, x, training=False):
         self.input_shape = x.shape
         self.flattened_input = self.windows(x)
-        kernel_output = dot(self.flattened_input, self.params["weight"])
+        kernel_output = dot(self.flattened_input, self.kernel_matrix())
         return kernel_output.reshape((x.shape[0],) + self.out_shape)
 
     def backward(self, delta):
         delta_rows = delta.reshape(-1, self.kernels)
-        self.grads["weight"] = dot(self.flattened_input.T, delta_rows)  # kernel_update
+        kernel_update = dot(self.flattened_input.T, delta_rows)
+        self.grads["weight"] = kernel_update[:len(self.params["weight"])]
+        if "bias" in self.params:  # a bias feeds every output pixel of its kernel: their deltas add up
+            self.grads["bias"] = kernel_update[-1]
         if not self.needs_input_delta:
             return None
         return self.scatter_windows(dot(delta_rows, self.params["weight"].T))
 
     def scatter_windows(self, window_deltas):
         """col2im: add each window's delta back onto the pixels it covers (a loop over the k*k kernel
-        offsets, each a whole-array add, not over pixels)."""
+        offsets, each a whole-array add, not over pixels). The deltas are first laid out offset by offset,
+        so that each add reads whole rows of pixels: adding channel-sized pieces one by one costs NumPy a
+        loop call each, which in WebAssembly is most of the time."""
         n, (oh, ow, _), k = self.input_shape[0], self.out_shape, self.kernel_size
         c = self.input_shape[3]
-        window_deltas = window_deltas.reshape(n, oh, ow, k, k, c)
+        by_offset = window_deltas.reshape(n, oh, ow, k, k, c).transpose(3, 4, 0, 1, 2, 5).copy()
         input_delta = np.zeros(self.input_shape, window_deltas.dtype)
         for i in range(k):
             for j in range(k):
-                input_delta[:, i:i + oh, j:j + ow, :] += window_deltas[:, :, :, i, j, :]
+                input_delta[:, i:i + oh, j:j + ow, :] += by_offset[i, j]
         return input_delta
 
     def config(self):
-        return {"in_shape": list(self.in_shape), "kernels": self.kernels,
-                "kernel_size": self.kernel_size, "notebook_windows": self.notebook_windows}
+        return {"in_shape": list(self.in_shape), "kernels": self.kernels, "kernel_size": self.kernel_size,
+                "notebook_windows": self.notebook_windows, "bias": "bias" in self.params}
+
+
+class MaxPool2D(Layer):
+    """The largest value of each `pool x pool` block of every channel: `(N, H, W, C)` to
+    `(N, H // pool, W // pool, C)` (a last row or column that does not fill a block is dropped).
+
+    The maximum's derivative is 1 at the element that won and 0 elsewhere, so backward sends each block's
+    delta to its winner alone (LeCun et al., "Gradient-based learning applied to document recognition",
+    1998; Goodfellow et al., *Deep Learning*, section 9.3). The maximum is taken down each block's
+    columns, then along the row of winners, so the first pass reads whole image rows at a time; each pass
+    remembers which of its `pool` candidates won (the first, on a tie). Max-pooling and ReLU commute (both
+    keep order), so a ReLU after the pool does the same work on a quarter of the values.
+    """
+
+    def __init__(self, in_shape, pool=2):
+        super().__init__()
+        self.in_shape = tuple(int(d) for d in in_shape)  # (H, W, C)
+        self.pool = int(pool)
+        h, w, c = self.in_shape
+        self.out_shape = (h // max(self.pool, 1), w // max(self.pool, 1), c)
+        if self.pool < 1 or min(self.out_shape) < 1:
+            raise ValueError(f"{self.pool}x{self.pool} pooling does not fit in a {h}x{w} image")
+
+    def forward(self, x, training=False):
+        (oh, ow, c), p = self.out_shape, self.pool
+        self.input_shape = x.shape
+        x = x[:, :oh * p, :ow * p]
+        down, self.down_winner = largest(x.reshape(len(x) * oh, p, -1))  # (N*OH, OW*p*C)
+        across, self.across_winner = largest(down.reshape(len(x) * oh * ow, p, c))  # (N*OH*OW, C)
+        return across.reshape(len(x), oh, ow, c)
+
+    def backward(self, delta):
+        (oh, ow, c), p = self.out_shape, self.pool
+        n = len(delta)
+        down = to_winners(delta.reshape(n * oh * ow, c), self.across_winner, p)  # (N*OH*OW, p, C)
+        blocks = to_winners(down.reshape(n * oh, -1), self.down_winner, p)  # (N*OH, p, OW*p*C)
+        blocks = blocks.reshape(n, oh * p, ow * p, c)
+        if blocks.shape == self.input_shape:
+            return blocks
+        input_delta = np.zeros(self.input_shape, delta.dtype)  # pixels outside every block get nothing
+        input_delta[:, :oh * p, :ow * p] = blocks
+        return input_delta
+
+    def config(self):
+        return {"in_shape": list(self.in_shape), "pool": self.pool}
+
+
+def largest(candidates):
+    """`candidates` (M, p, L): the largest of the p rows, elementwise, (M, L), and which row won (uint8),
+    the first on a tie. `np.where` on a comparison, not `np.maximum`: in WebAssembly NumPy's maximum
+    branches on every element, several times slower on the unpredictable signs of a layer's outputs."""
+    best, winner = candidates[:, 0], None
+    for j in range(1, candidates.shape[1]):
+        wins = candidates[:, j] > best
+        best = np.where(wins, candidates[:, j], best)
+        # The first comparison's booleans are already the row numbers 0 and 1, as bytes.
+        winner = wins.view(np.uint8) if winner is None else np.where(wins, np.uint8(j), winner)
+    return best, winner
+
+
+def to_winners(delta, winner, p):
+    """`delta` (M, L) sent back to the rows that won in `largest`: (M, p, L), zero elsewhere."""
+    out = np.empty((delta.shape[0], p, delta.shape[1]), delta.dtype)
+    for j in range(1, p):
+        out[:, j] = np.where(winner.view(np.bool_) if p == 2 else winner == j, delta, 0)
+    # Row 0 gets what no other row took: each delta went to one row, so this subtraction is exact.
+    out[:, 0] = delta - out[:, 1] if p == 2 else delta - out[:, 1:].sum(axis=1)
+    return out
 
 
 class Reshape(Layer):
@@ -314,4 +436,5 @@ class Flatten(Layer):
 
 
 # Every layer a saved model may name: loading rebuilds only these, from plain JSON arguments.
-LAYER_TYPES = {cls.__name__: cls for cls in (Dense, ReLU, Tanh, Softmax, Dropout, Conv2D, Reshape, Flatten)}
+LAYER_TYPES = {cls.__name__: cls for cls in (Dense, ReLU, Tanh, Softmax, Dropout, Conv2D, MaxPool2D, Reshape,
+                                             Flatten)}

@@ -62,7 +62,9 @@ def load(source):
     return SavedModel(model, meta["preset"], meta["params"], meta["metrics"])
 
 
-def read_source(source):
+def read_source(source, what="model file", raises=ModelFileError):
+    """The bytes of a path or bytes-like `source`, bounded; `what` names the kind of file in messages,
+    raised as `raises` (the personal digit sets use these too)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     else:
@@ -70,32 +72,32 @@ def read_source(source):
             with open(source, "rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
         except OSError as error:
-            raise ModelFileError(f"cannot read model file {source}: {error.strerror or error}") from None
+            raise raises(f"cannot read {what} {source}: {error.strerror or error}") from None
     if len(data) > MAX_FILE_BYTES:
-        raise ModelFileError(f"model file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        raise raises(f"{what} is larger than {MAX_FILE_BYTES // 2**20} MiB")
     return data
 
 
-def read_arrays(data):
+def read_arrays(data, what="model file", raises=ModelFileError):
     """The file's arrays by name, after checking it is a bounded zip of plain (non-object) arrays."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise ModelFileError("not a pynet model file (.npz): the file is not a zip archive") from None
+        raise raises(f"not a pynet {what} (.npz): the file is not a zip archive") from None
     if len(members) > MAX_MEMBERS:
-        raise ModelFileError(f"model file has {len(members)} entries, more than a model can have")
+        raise raises(f"{what} has {len(members)} entries, more than it can have")
     if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-        raise ModelFileError("model file unpacks to more than a model can hold")
+        raise raises(f"{what} unpacks to more than it can hold")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files}
     except ValueError as error:
         if "pickle" in str(error):
-            raise ModelFileError("model file contains pickled objects, which are refused") from None
-        raise ModelFileError(f"model file is damaged: {error}") from None
+            raise raises(f"{what} contains pickled objects, which are refused") from None
+        raise raises(f"{what} is damaged: {error}") from None
     except Exception as error:  # zlib.error, EOFError, BadZipFile...: all mean a damaged archive
-        raise ModelFileError(f"model file is damaged ({type(error).__name__})") from None
+        raise raises(f"{what} is damaged ({type(error).__name__})") from None
 
 
 def parse_meta(raw):
@@ -145,13 +147,7 @@ def check_layer_spec(index, spec):
             if not isinstance(v, (bool, float))]
     if not all(isinstance(d, int) and 0 < d <= MAX_DIMENSION for d in dims):
         raise ModelFileError(f"layer {index} ({spec['type']}): sizes must be whole numbers from 1 to {MAX_DIMENSION}")
-    if spec["type"] == "Dense":
-        size = spec.get("n_in", 0) * spec.get("n_out", 0)
-    elif spec["type"] == "Conv2D":
-        shape = spec.get("in_shape") or [0, 0, 0]
-        size = spec.get("kernel_size", 0) ** 2 * shape[-1] * spec.get("kernels", 0)
-    else:
-        size = 0
+    size = LAYER_TYPES[spec["type"]].parameter_count(spec)
     if size > MAX_LAYER_PARAMETERS:
         raise ModelFileError(f"layer {index} ({spec['type']}) would have {size:,} parameters, too many")
 

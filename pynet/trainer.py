@@ -22,23 +22,37 @@ import numpy as np
 
 from .errors import is_interrupt
 
+SHUFFLE, AUGMENT = 0, 1  # the data streams' keys, after the seed and the iteration
+
+
+def batch_count(images, batch_size, drop_last=False):
+    """Batches per iteration: `drop_last` skips a final partial batch."""
+    count = images // batch_size if drop_last else math.ceil(images / batch_size)
+    if count < 1:
+        raise ValueError(f"batch size {batch_size} is larger than the {images} training images")
+    return count
+
 
 class Trainer:
     def __init__(self, model, loss, optimizer, train, test, *, batch_size, iterations, eval_every=10,
-                 drop_last=False):
+                 drop_last=False, shuffle=False, augment=None, seed=0):
         """`train` and `test` are `pynet.data.Dataset`s; `drop_last` skips a final partial batch as the
-        notebook's `range(int(len(images) / batch_size))` does."""
+        notebook's `range(int(len(images) / batch_size))` does.
+
+        `shuffle`: a new order of the training images every iteration; `augment`: a function
+        `(images, generator) -> images` (a `pynet.augment.Augmentation`) applied to every batch. Both draw
+        from streams seeded by `seed`, the iteration and the batch, not from a running stream: the same
+        seed gives the same batches, and a batch redone after an interrupt is the same batch."""
         self.model, self.loss, self.optimizer = model, loss, optimizer
         dtype = model.dtype  # data is cast once here, not per batch
         self.train_x, self.train_y = train.images.astype(dtype), train.one_hot.astype(dtype)
         self.train_labels = train.labels
         self.test_x, self.test_labels = test.images.astype(dtype), test.labels
         self.batch_size, self.iterations, self.eval_every = int(batch_size), int(iterations), int(eval_every)
-        n = len(self.train_x)
-        self.batches = n // self.batch_size if drop_last else math.ceil(n / self.batch_size)
-        if self.batches < 1:
-            raise ValueError(f"batch size {batch_size} is larger than the {n} training images")
+        self.batches = batch_count(len(self.train_x), self.batch_size, drop_last)
         self.inputs = [None] * self.batches  # each batch as the first layer wants it, made on first use
+        self.shuffle, self.augment, self.seed = bool(shuffle), augment, int(seed)
+        self.order = None  # (iteration, its permutation of the training images) when shuffling
         self.iteration, self.batch = 0, 0  # the next batch to train
         self.state = "ready"  # ready | running | done | diverged
         self.last_evaluation = None
@@ -60,9 +74,7 @@ class Trainer:
             return []
         started = time.perf_counter()
         self.state = "running"
-        lo = self.batch * self.batch_size
-        layer_0 = self.batch_input(self.batch)
-        goal = self.train_y[lo:lo + self.batch_size]
+        layer_0, goal, labels = self.batch_data(self.batch)
 
         output = self.model.forward(layer_0, training=True)
         loss = self.loss.forward(output, goal)
@@ -73,7 +85,7 @@ class Trainer:
 
         # Counters move only once the batch is fully applied: an interrupt above leaves them as they were.
         self.loss_sum += loss * len(goal)
-        self.correct += int(np.count_nonzero(output.argmax(axis=1) == self.train_labels[lo:lo + self.batch_size]))
+        self.correct += int(np.count_nonzero(output.argmax(axis=1) == labels))
         self.seen += len(goal)
         self.batch += 1
         self.iteration_seconds += time.perf_counter() - started
@@ -83,6 +95,20 @@ class Trainer:
             events += self.end_iteration()
         return events
 
+    # -- the data of a batch -----------------------------------------------------------------------------
+    def batch_data(self, batch):
+        """(input, one-hot goal, labels) of batch number `batch` of the current iteration."""
+        rows = slice(batch * self.batch_size, (batch + 1) * self.batch_size)
+        if not self.shuffle and self.augment is None:
+            return self.batch_input(batch), self.train_y[rows], self.train_labels[rows]
+        if self.shuffle:
+            rows = self.permutation()[rows]
+        images = self.train_x[rows]
+        if self.augment is not None:
+            images = self.augment(images, self.data_random(AUGMENT, batch))
+        # A batch seen once is not worth preparing (`Layer.prepare` copies it for reuse).
+        return images, self.train_y[rows], self.train_labels[rows]
+
     def batch_input(self, batch):
         """The batch's images, prepared by the model once and kept: the batches are the same every
         iteration (the notebook never shuffles), so what depends only on them is not redone each step."""
@@ -90,6 +116,17 @@ class Trainer:
             lo = batch * self.batch_size
             self.inputs[batch] = self.model.prepare(self.train_x[lo:lo + self.batch_size])
         return self.inputs[batch]
+
+    def permutation(self):
+        """This iteration's order of the training images."""
+        if self.order is None or self.order[0] != self.iteration:
+            self.order = self.iteration, self.data_random(SHUFFLE).permutation(len(self.train_x))
+        return self.order[1]
+
+    def data_random(self, *key):
+        """A generator for this iteration's `key`, a function of the seed alone: resuming, or redoing a
+        batch, draws the same numbers."""
+        return np.random.default_rng([self.seed, self.iteration, *key])
 
     def run(self, max_seconds=None, max_batches=None, should_stop=None):
         """Train until done, or `max_seconds` / `max_batches` have passed, or `should_stop()` is true

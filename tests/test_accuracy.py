@@ -32,3 +32,17 @@ def test_reaches_the_notebooks_accuracy(mnist, name):
           f"~{NOTEBOOK[name]:.2f}), train accuracy {done['train_accuracy']:.3f}, "
           f"{trainer.iterations} iterations in {seconds:.1f} s")
     assert done["test_accuracy"] >= FLOORS[name]
+
+
+@pytest.mark.slow
+def test_drawing_reaches_98_percent_on_the_held_out_digits(mnist):
+    """The drawing preset's default training (all 8,000 training digits, augmented and shuffled, ten
+    iterations) on the 2,000 held-out digits: the issue's goal is 98%. It reaches ~98.9% with seed 1."""
+    train, test = mnist(8000, 2000)
+    trainer = make_trainer("drawing", train, test, eval_every=100000)
+    started = time.perf_counter()
+    trainer.run()
+    done = trainer.last_evaluation
+    print(f"\ndrawing: test accuracy {done['test_accuracy']:.4f}, train accuracy {done['train_accuracy']:.3f}, "
+          f"{trainer.iterations} iterations in {time.perf_counter() - started:.1f} s")
+    assert trainer.state == "done" and done["test_accuracy"] >= 0.98

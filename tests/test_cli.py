@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.synthetic import synthetic_digits_bytes
@@ -40,7 +41,8 @@ def test_presets_lists_names_and_json():
     listing = pynet("presets")
     assert listing.returncode == 0 and "tanh-softmax" in listing.stdout and "conv" in listing.stdout
     presets = json.loads(pynet("presets", "--json").stdout)
-    assert len(presets) == 8 and presets[5]["name"] == "conv" and presets[5]["params"]["batch_size"]["value"] == 128
+    assert len(presets) == 9 and presets[5]["name"] == "conv" and presets[5]["params"]["batch_size"]["value"] == 128
+    assert presets[8]["name"] == "drawing" and presets[8]["params"]["shuffle"]["value"] is True
 
 
 def test_train_prints_notebook_lines_progress_and_final_json(tmp_path, digits_file):
@@ -78,6 +80,39 @@ def test_train_and_evaluate_on_standard_idx_files(tmp_path):
     assert_one_line_error(too_many, "train_size")
 
 
+def test_train_with_shuffle_and_augmentation(digits_file):
+    result = pynet("train", "--preset", "tanh-softmax", "--iterations", 2, "--train-size", 400, "--test-size", 200,
+                   "--shuffle", "--augment", 0.5, data=digits_file)
+    assert result.returncode == 0, result.stderr
+    final = json.loads(result.stdout.strip().splitlines()[-1])
+    assert final["params"]["shuffle"] is True and final["params"]["augment"] == 0.5
+    plain = json.loads(pynet("train", "--preset", "tanh-softmax", "--iterations", 2, "--train-size", 400,
+                             "--test-size", 200, data=digits_file).stdout.strip().splitlines()[-1])
+    assert plain["params"]["shuffle"] is False and plain["params"]["augment"] == 0
+
+
+def test_train_the_drawing_preset_without_its_shuffle(digits_file):
+    result = pynet("train", "--preset", "drawing", "--iterations", 1, "--train-size", 400, "--test-size", 200,
+                   "--no-shuffle", "--augment", 0, "--kernels", 4, "--hidden-size", 16, data=digits_file)
+    assert result.returncode == 0, result.stderr
+    final = json.loads(result.stdout.strip().splitlines()[-1])
+    assert final["preset"] == "drawing" and final["params"]["shuffle"] is False and final["state"] == "done"
+
+
+def test_train_with_personal_digits(tmp_path, digits_file):
+    from pynet import personal
+    from pynet.data import Dataset
+    from tests.synthetic import synthetic_pixels
+    images, labels = synthetic_pixels(6, seed=9)
+    mine = tmp_path / "my-digits.npz"
+    personal.save(mine, Dataset(images.reshape(6, 784).astype(np.float32) / 255, labels))
+    result = pynet("train", "--preset", "relu-minibatch", "--iterations", 1, "--train-size", 400,
+                   "--test-size", 200, "--extra", mine, "--extra", mine, data=digits_file)
+    assert result.returncode == 0, result.stderr
+    final = json.loads(result.stdout.strip().splitlines()[-1])
+    assert final["extra_digits"] == 12
+
+
 @pytest.mark.parametrize("args,fragments", [
     (["train", "--preset", "nope"], ["unknown preset 'nope'"]),
     (["train", "--preset", "relu", "--iterations", "abc"], ["invalid int value"]),
@@ -90,6 +125,11 @@ def test_train_and_evaluate_on_standard_idx_files(tmp_path):
     (["evaluate", "/no/such/model.npz"], ["cannot read model file"]),
     (["evaluate", __file__], ["not a zip archive"]),
     (["train"], ["--preset"]),
+    (["train", "--preset", "relu", "--augment", "5"], ["augment must be between 0 and 2"]),
+    (["train", "--preset", "relu", "--augment", "lots"], ["invalid float value"]),
+    (["train", "--preset", "drawing", "--no-quirks"], ["drawing has no hyper-parameter quirks"]),
+    (["train", "--preset", "relu", "--extra", "/no/such/digits.npz"], ["cannot read digit set file /no/such/digits.npz"]),
+    (["train", "--preset", "relu", "--extra", __file__], ["not a pynet digit set file"]),
     ([], ["command"]),
 ])
 def test_errors_exit_non_zero_with_one_line(args, fragments, digits_file):

@@ -9,7 +9,7 @@ not gradients (tests/test_layers.py checks them).
 import numpy as np
 import pytest
 
-from pynet.layers import Conv2D, Dense, Dropout, Flatten, Layer, ReLU, Reshape, Softmax, Tanh
+from pynet.layers import Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU, Reshape, Softmax, Tanh
 from pynet.losses import SoftmaxCrossEntropy, SquaredError
 from pynet.model import Sequential
 
@@ -93,6 +93,18 @@ def test_relu(rng):
     assert (x < 0).any() and (x > 0).any()
 
 
+def test_relu_on_large_arrays_is_the_same_function_and_keeps_nan(rng):
+    """Large arrays take another code path (np.where): the same values and derivative, NaN kept."""
+    x = away_from_zero(rng, (3, ReLU.WHERE_FROM))
+    x[0, 0] = np.nan
+    relu = ReLU()
+    out = relu.forward(x)
+    assert np.isnan(out[0, 0]) and np.array_equal(out[1:], np.maximum(x[1:], 0))
+    delta = rng.standard_normal(x.shape)
+    assert np.array_equal(relu.backward(delta), delta * (out > 0))
+    check_layer(ReLU(), x[1:])
+
+
 def test_tanh(rng):
     check_layer(Tanh(), rng.standard_normal((5, 8)))
 
@@ -135,6 +147,32 @@ def test_conv2d(rng, in_shape, kernels, size, notebook_windows):
     assert layer.needs_input_delta
     errors = check_layer(layer, rng.standard_normal((3,) + in_shape))
     assert set(errors) == {"input", "weight"}
+
+
+@pytest.mark.parametrize("in_shape,kernels,size", [((6, 6, 1), 3, 3), ((6, 5, 3), 4, 3), ((5, 7, 2), 2, 2)])
+def test_conv2d_with_bias(rng, in_shape, kernels, size):
+    """The biases ride in the product as a last row of the kernels (and a 1 ending each window)."""
+    layer = randomise(Conv2D(in_shape, kernels, size, bias=True, dtype=np.float64), rng)
+    errors = check_layer(layer, rng.standard_normal((3,) + in_shape))
+    assert set(errors) == {"input", "weight", "bias"}
+
+
+def distinct(rng, shape):
+    """Values at least .01 apart, so that no difference of EPS changes which one a pooling block keeps."""
+    return (rng.permutation(int(np.prod(shape))) * .01 - 1).reshape(shape)
+
+
+@pytest.mark.parametrize("in_shape,pool", [((4, 6, 3), 2), ((5, 7, 2), 2), ((6, 6, 1), 3), ((7, 8, 2), 3)])
+def test_maxpool2d(rng, in_shape, pool):
+    check_layer(MaxPool2D(in_shape, pool), distinct(rng, (2,) + in_shape))
+
+
+def test_maxpool2d_sends_a_tied_block_s_delta_to_one_element(rng):
+    layer = MaxPool2D((4, 4, 1))
+    x = np.zeros((1, 4, 4, 1))  # every block a four-way tie, as a blank region's outputs are
+    out = layer.forward(x)
+    delta = layer.backward(np.ones_like(out))
+    assert delta.sum() == 4 and set(np.unique(delta)) == {0, 1}
 
 
 def test_reshape_and_flatten(rng):
@@ -228,6 +266,21 @@ def test_whole_conv_softmax_model(rng):
                         Dropout(.5, FixedMask(mask)), randomise(Dense(hidden, 10, bias=True, dtype=np.float64), rng),
                         Softmax()])
     x, target = rng.standard_normal((n, 50)), np.eye(10)[rng.integers(0, 10, n)]
+    check_model(model, SoftmaxCrossEntropy(), x, target, from_logits=True)
+
+
+def test_whole_drawing_model(rng):
+    """The drawing preset's kind of network: two convolutions with biases and max-pooling (before their
+    ReLUs), a hidden dense layer, dropout (fixed mask), softmax and cross-entropy."""
+    n = 3
+    conv_1 = randomise(Conv2D((9, 9, 1), 2, 3, bias=True, dtype=np.float64), rng)
+    conv_2 = randomise(Conv2D((3, 3, 2), 3, 2, bias=True, dtype=np.float64), rng)
+    mask = (rng.random((n, 5)) < .5).astype(np.float64)
+    model = Sequential([Reshape((9, 9, 1)), conv_1, MaxPool2D((7, 7, 2)), ReLU(), conv_2, MaxPool2D((2, 2, 3)),
+                        ReLU(), Flatten(), randomise(Dense(3, 5, bias=True, dtype=np.float64), rng), ReLU(),
+                        Dropout(.5, FixedMask(mask)), randomise(Dense(5, 10, bias=True, dtype=np.float64), rng),
+                        Softmax()])
+    x, target = distinct(rng, (n, 81)), np.eye(10)[rng.integers(0, 10, n)]
     check_model(model, SoftmaxCrossEntropy(), x, target, from_logits=True)
 
 

@@ -36,7 +36,7 @@ def train(host, preset="tanh-softmax", **params):
 def test_presets_describe_every_notebook_experiment_with_bounds(host):
     presets = call(host, type="presets")["presets"]
     assert [p["name"] for p in presets] == ["linear", "relu", "relu-dropout", "relu-minibatch",
-                                            "tanh-softmax", "conv", "wide-sgd", "wide-minibatch"]
+                                            "tanh-softmax", "conv", "wide-sgd", "wide-minibatch", "drawing"]
     assert [p["name"] for p in presets if p["default"]] == ["tanh-softmax"]
     tanh = next(p for p in presets if p["name"] == "tanh-softmax")["params"]
     assert tanh["iterations"] == {"value": 300, "kind": "int", "label": "Iterations", "min": 1,

@@ -123,7 +123,11 @@ class App:
 
     # -- acting
     def set_param(self, name, value):
-        self.tid(name).fill(str(value))
+        """A form field: ticked or cleared for a boolean (a checkbox), else typed."""
+        if isinstance(value, bool):
+            self.tid(name).set_checked(value)
+        else:
+            self.tid(name).fill(str(value))
 
     def train(self, preset="tanh-softmax", **params):
         """Set up and start a training; returns once the worker has taken it (a short one may be over
@@ -135,7 +139,7 @@ class App:
         self.page.wait_for_function(STARTED, timeout=30_000)
 
     def stroke(self, points):
-        box = self.tid("draw-canvas").bounding_box()
+        box = self.pad_box()
         x0, y0, side = box["x"], box["y"], box["width"]
         mouse = self.page.mouse
         mouse.move(x0 + points[0][0] * side, y0 + points[0][1] * side)
@@ -143,6 +147,13 @@ class App:
         for x, y in points[1:]:
             mouse.move(x0 + x * side, y0 + y * side, steps=6)
         mouse.up()
+
+    def pad_box(self):
+        """The drawing pad's box in the viewport, scrolled into view first: a click lower on the page
+        (Train, below a long form) can leave the pad above the viewport, where the mouse cannot reach."""
+        pad = self.tid("draw-canvas")
+        pad.scroll_into_view_if_needed()
+        return pad.bounding_box()
 
     def draw(self, strokes):
         self.tid("clear").click()

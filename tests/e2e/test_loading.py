@@ -13,8 +13,8 @@ def test_page_reaches_ready_from_its_own_origin_without_console_errors(app_facto
 
     assert app.status() == "Ready"
     assert app.error_text() == ""
-    # The form is built from Python's presets: eight networks, the default one selected.
-    assert app.tid("preset").locator("option").count() == 8
+    # The form is built from Python's presets: the notebook's eight networks and drawing, the default selected.
+    assert app.tid("preset").locator("option").count() == 9
     assert app.tid("preset").input_value() == "tanh-softmax"
     assert app.tid("iterations").input_value() == "300"
     assert app.tid("train").is_enabled()
