@@ -18,9 +18,11 @@ person) before it could cost memory or reach code written for good input. In ord
 - then the data, which must be finite.
 """
 import io
+import itertools
 import json
 import math
 import re
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -40,12 +42,16 @@ PIXELS, DIGITS = 784, 10
 MAX_LAYERS = 64
 MAX_PARAMETERS = 10_000_000     # the whole model: 40 MB in float32, 80 MB in float64
 MAX_EXAMPLE_VALUES = 2**18      # what one image may become inside the model, at any layer
-MAX_META_CHARS = 2**20
+MAX_META_CHARS = 2**16          # a description is a few kB
 MAX_HEADER_BYTES = 10_000       # NumPy's own default bound on an .npy header
 MAX_MEMBERS = 2 * MAX_LAYERS + 1
 MAX_UNPACKED_BYTES = MAX_PARAMETERS * 8 + MAX_META_CHARS * 4 + MAX_MEMBERS * MAX_HEADER_BYTES
 MAX_FILE_BYTES = MAX_UNPACKED_BYTES + 2**20  # stored entries and the zip's own records
+MAX_JSON_NESTING = 20           # a description nests 3 deep
 PRESET_NAME = re.compile(r"[\w.-]{1,64}")
+# A JSON string, or an unterminated one up to the end: possessive and with an optional closing quote, so
+# that no text, however hostile, makes the match go back over what it has read (linear time).
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"?', re.S)
 # What reading a damaged zip entry raises: a bad CRC or local header, a broken deflate stream, an archive
 # cut short, an offset outside the file.
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError)
@@ -156,7 +162,9 @@ def read_header(stream, name):
         readers = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}
         if version not in readers:
             raise ModelFileError(f"model file entry {shown(name)} is in .npy format {version}, which pynet does not read")
-        return readers[version](stream, max_header_size=MAX_HEADER_BYTES)
+        with warnings.catch_warnings():  # NumPy warns of a header it could only read a second way
+            warnings.simplefilter("ignore")
+            return readers[version](stream, max_header_size=MAX_HEADER_BYTES)
     except ModelFileError:
         raise
     except Exception:  # NumPy's reader refuses a malformed header with ValueError, a cut one with EOFError...
@@ -171,9 +179,14 @@ def meta_header(name, shape, dtype):
 
 
 def parse_meta(raw):
+    text = str(raw[()])
+    if nesting(text) > MAX_JSON_NESTING:
+        # Parsing "[[[[..." recurses once a level: in Pyodide the WebAssembly stack overflows long before
+        # Python's recursion limit, and that kills the runtime, so it is refused unread.
+        raise ModelFileError(f"model file description is nested more than {MAX_JSON_NESTING} levels deep")
     try:
-        meta = json.loads(str(raw[()]))
-    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested deeper than Python's stack
+        meta = json.loads(text)
+    except (ValueError, RecursionError):
         raise ModelFileError("model file description is not valid JSON") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError("not a pynet model file: wrong format tag")
@@ -192,6 +205,12 @@ def parse_meta(raw):
         if not isinstance(meta[key], dict) or not all(is_plain(v) for v in meta[key].values()):
             raise ModelFileError(f"model file {key} must map names to numbers, strings or booleans")
     return meta
+
+
+def nesting(text):
+    """How deep JSON `text`'s arrays and objects nest (brackets inside strings do not count)."""
+    brackets = re.findall(r"[\[\]{}]", JSON_STRING.sub('""', text))
+    return max(itertools.accumulate(1 if b in "[{" else -1 for b in brackets), default=0)
 
 
 def is_plain(value):

@@ -53,6 +53,13 @@ def npy_declaring(shape, descr="<f4", payload=b"", fortran_order=False):
     return out.getvalue() + payload
 
 
+def npy_header_text(text):
+    """An `.npy` entry whose header is `text` as is, however malformed (version 1.0 framing)."""
+    header = text.encode("latin1") + b"\n"
+    header += b" " * (-(10 + len(header)) % 64)
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+
+
 def entries(blob):
     """{entry name: raw bytes} of a model file, in order."""
     with zipfile.ZipFile(io.BytesIO(blob)) as archive:
@@ -77,3 +84,21 @@ def with_description(blob, meta):
     """The same file with its JSON description replaced by `meta` (any JSON value, or raw text)."""
     text = meta if isinstance(meta, str) else json.dumps(meta)
     return pack({**entries(blob), META: npy_bytes(np.array(text))})
+
+
+def hostile_files():
+    """{file name: bytes}: a few files of each way to be broken, as the command line and the page meet them."""
+    models = {name: model_bytes(model) for name, model in small_models().items()}
+    conv = description(models["conv"])
+    conv["architecture"][1]["in_shape"] = 5  # a number where a list belongs
+    huge = entries(models["dense"])
+    huge["param/0.weight.npy"] = npy_declaring((2**31, 2**20), "<f4")  # 8 PiB declared, none there
+    deep = entries(models["dense"])  # a header the parser must recurse into: [[[[...]]]]
+    deep["param/0.weight.npy"] = npy_header_text("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                                                 + "[" * 190 + "]" * 190 + "}")
+    return {"number-for-list.npz": with_description(models["conv"], conv),
+            "huge-header.npz": pack(huge),
+            "deep-header.npz": pack(deep),
+            "nested.npz": with_description(models["dense"], "[" * 30_000),
+            "cut.npz": models["dense"][:len(models["dense"]) // 2],
+            "not-json.npz": with_description(models["dense"], "{'format': 1}")}
