@@ -140,8 +140,9 @@ class Trainer:
         (checked between batches). Returns the events, in order.
 
         A `KeyboardInterrupt` (Ctrl-C, or the page's Stop through Pyodide's interrupt buffer), or an error
-        it caused (see `errors.is_interrupt`), ends the call early with `interrupted` set; the events so far
-        are kept and the trainer can go on."""
+        raised from one (see `errors.is_interrupt`), ends the call early with `interrupted` set; the events
+        so far are returned and the trainer can go on. Any other error, even one raised while an interrupt
+        was being handled, propagates."""
         started, count = time.perf_counter(), 0
         self.interrupted = False
         gate.install()
