@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
 
 import build  # noqa: E402  (the repository's build.py: make_server, DIGITS_REL)
+import responsiveness  # noqa: E402  (bench/responsiveness.py: the no-op build, the page while training)
 from e2e_support import CHROMIUM_FLAGS, DIGITS, STARTED, App  # noqa: E402
 from pynet.data import load_mnist  # noqa: E402
 from pynet.presets import PRESETS, make_trainer  # noqa: E402
@@ -414,6 +415,7 @@ def targets(result):
         add(f"drawing to probabilities < {TARGETS['draw_ms']} ms (median)", draw["median_ms"], TARGETS["draw_ms"],
             draw["median_ms"] < TARGETS["draw_ms"],
             f"median {fmt(draw['median_ms'], 1)} ms, p95 {fmt(draw['p95_ms'], 1)} ms over {draw['updates']} updates")
+    out += responsiveness.targets(result.get("responsiveness"))
     for row in result.get("parity", []):
         d = row["difference_points"]
         add(f"{row['preset']}: same accuracy within {TARGETS['accuracy_points']:g} point", d,
@@ -510,6 +512,7 @@ def report(result):
         lines.append(f"- Accuracy, {row['preset']}, {row['iterations']} iterations, seed {row['seed']}: browser "
                      f"{pct(row['browser_accuracy'])}, CPython {pct(row['cpython_accuracy'])} "
                      f"({fmt(row['difference_points'], 2, sign=True)} points).")
+    lines += responsiveness.report(result.get("responsiveness"))
     lines += ["", "## Targets (reported, not asserted)", ""]
     for t in result["targets"]:
         mark = "met" if t["met"] else "NOT met"
@@ -598,6 +601,9 @@ def main(argv=None):
                 result["page_errors"] = app.page_errors + app.console_errors
             finally:
                 app.close()
+            log("The no-op build, and the page while training:")
+            result["responsiveness"] = responsiveness.measure(
+                browser, url, args.site, None if args.no_build else REPO / "build.py")
         finally:
             browser.close()
     if args.peers:
