@@ -33,6 +33,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
 
 import build  # noqa: E402  (the repository's build.py: make_server, DIGITS_REL)
 import drawn  # noqa: E402  (bench/drawn.py: the drawn-digit set read by each preset)
+import responsiveness  # noqa: E402  (bench/responsiveness.py: the no-op build, the page while training)
 from e2e_support import CHROMIUM_FLAGS, DIGITS, STARTED, App  # noqa: E402
 from pynet.data import load_mnist  # noqa: E402
 from pynet.presets import PRESETS, make_trainer  # noqa: E402
@@ -415,6 +416,7 @@ def targets(result):
         add(f"drawing to probabilities < {TARGETS['draw_ms']} ms (median)", draw["median_ms"], TARGETS["draw_ms"],
             draw["median_ms"] < TARGETS["draw_ms"],
             f"median {fmt(draw['median_ms'], 1)} ms, p95 {fmt(draw['p95_ms'], 1)} ms over {draw['updates']} updates")
+    out += responsiveness.targets(result.get("responsiveness"))
     for row in result.get("parity", []):
         d = row["difference_points"]
         add(f"{row['preset']}: same accuracy within {TARGETS['accuracy_points']:g} point", d,
@@ -516,6 +518,7 @@ def report(result):
                   "Each preset trained with its defaults in the page, then the 240 drawings of tests/drawn_digits "
                   "replayed through its drawing pad; the page's answers (bench/drawn.py).", "",
                   drawn.table(result["drawn"])]
+    lines += responsiveness.report(result.get("responsiveness"))
     lines += ["", "## Targets (reported, not asserted)", ""]
     for t in result["targets"]:
         mark = "met" if t["met"] else "NOT met"
@@ -619,6 +622,9 @@ def main(argv=None):
             if args.drawn:
                 log("Drawn digits (tests/drawn_digits), each preset trained with its defaults in the page:")
                 result["drawn"] = drawn.measure_in_page(url, args.presets, drawn.load_strokes(), drawn.read_inputs())
+            log("The no-op build, and the page while training:")
+            result["responsiveness"] = responsiveness.measure(
+                browser, url, args.site, None if args.no_build else REPO / "build.py")
         finally:
             browser.close()
     if args.peers:

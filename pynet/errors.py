@@ -22,13 +22,15 @@ class DigitSetError(PynetError, ValueError):
 
 
 def is_interrupt(error):
-    """True for a `KeyboardInterrupt` and for an error it caused. Pyodide reports the page's Stop (its
-    interrupt buffer) that lands while Python calls JavaScript, as pynet's matmul and `should_stop` do,
-    as a `ConversionError` caused by a `KeyboardInterrupt`: that is a stop too, not a bug."""
+    """True for a `KeyboardInterrupt` and for an error raised *from* one. Pyodide turns an interrupt that
+    its conversion of a value between Python and JavaScript meets into a `ConversionError` raised from the
+    `KeyboardInterrupt` (`_PyErr_FormatFromCause`, which sets `__cause__`): that is the page's Stop too.
+    An error raised while an interrupt was being handled only has it as its `__context__`: that error is
+    what it is (a bug, say), and is reported as such, not as a Stop."""
     seen = set()
     while error is not None and id(error) not in seen:
         if isinstance(error, KeyboardInterrupt):
             return True
         seen.add(id(error))
-        error = error.__cause__ or error.__context__
+        error = error.__cause__
     return False

@@ -11,14 +11,32 @@ Every layer caches during `forward` what its `backward` needs, so one forward mu
 A batch is always the first axis. Parameters live in `params` (name -> array, updated in place by the
 optimiser) and their gradients in `grads` under the same names.
 """
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .blas import Constant, dot  # `a.dot(b)`, or the library a host plugged in (XNNPACK, OpenBLAS; blas.py)
+from .fields import Dims, Flag, Real, Whole
+
+# The largest size (units, kernels, a side) a layer's description may give: far above any network here,
+# and small enough that no product of two sizes overflows anything. Whole models are bounded in saving.py.
+MAX_SIZE = 100_000
 
 
 class Layer:
-    """Base: no parameters, identity `config`. Subclasses set `params`/`grads` in `__init__`."""
+    """Base: no parameters, identity `config`. Subclasses set `params`/`grads` in `__init__`.
+
+    A layer describes itself in three places that loading a model file relies on (pynet/saving.py), so
+    that a saved architecture is checked before anything is built or run:
+    - `fields`: its constructor's JSON arguments, typed and bounded (pynet/fields.py); `config()` gives
+      exactly these names;
+    - `parameter_shapes(**config)`: the shape of each parameter, known without allocating it;
+    - `output_shape(input_shape)`: one example's output shape, or ValueError for an input it cannot take,
+      and `scratch_size(input_shape)`, the values one example needs meanwhile besides its output.
+    """
+
+    fields = {}
 
     def __init__(self):
         self.params = {}
@@ -42,10 +60,17 @@ class Layer:
         """The constructor arguments, as plain JSON values: enough to rebuild the layer for loading."""
         return {}
 
-    @staticmethod
-    def parameter_count(config):
-        """How many numbers a layer built from `config` holds, reckoned without allocating them (a model
-        loader bounds a file's layers with it before building any)."""
+    @classmethod
+    def parameter_shapes(cls, **config):
+        """{name: shape} of the parameters a layer with these (checked) `fields` has."""
+        return {}
+
+    def output_shape(self, input_shape):
+        """The shape of one example's output for one example of `input_shape` (most layers keep it)."""
+        return tuple(input_shape)
+
+    def scratch_size(self, input_shape):
+        """How many values besides its output one example needs in `forward` (a window matrix, say)."""
         return 0
 
     def astype(self, dtype):
@@ -105,14 +130,24 @@ class Dense(Layer):
     """
 
     SPARSE_BELOW = 0.75  # use the sparse path when at most this fraction of the columns has ink
+    fields = {"n_in": Whole(1, MAX_SIZE), "n_out": Whole(1, MAX_SIZE), "bias": Flag(False),
+              "sparse_input": Flag(False)}
 
     def __init__(self, n_in, n_out, bias=False, sparse_input=False, dtype=np.float32):
         super().__init__()
         self.n_in, self.n_out, self.sparse_input = int(n_in), int(n_out), bool(sparse_input)
-        self.params["weight"] = np.zeros((self.n_in, self.n_out), dtype)
-        if bias:
-            self.params["bias"] = np.zeros(self.n_out, dtype)
+        for name, shape in self.parameter_shapes(n_in=self.n_in, n_out=self.n_out, bias=bias).items():
+            self.params[name] = np.zeros(shape, dtype)
         self.rows = None
+
+    @classmethod
+    def parameter_shapes(cls, n_in, n_out, bias=False, **config):
+        return {"weight": (n_in, n_out), **({"bias": (n_out,)} if bias else {})}
+
+    def output_shape(self, input_shape):
+        if tuple(input_shape) != (self.n_in,):
+            raise ValueError(f"Dense({self.n_in}, {self.n_out}) takes {self.n_in} values, not shape {tuple(input_shape)}")
+        return (self.n_out,)
 
     def inked_columns(self, x):
         """The indices of the input columns not blank in every row, when few enough to pay; else None."""
@@ -149,10 +184,6 @@ class Dense(Layer):
     def config(self):
         return {"n_in": self.n_in, "n_out": self.n_out, "bias": "bias" in self.params,
                 "sparse_input": self.sparse_input}
-
-    @staticmethod
-    def parameter_count(config):
-        return (config.get("n_in", 0) + bool(config.get("bias"))) * config.get("n_out", 0)
 
 
 class ReLU(Layer):
@@ -213,6 +244,8 @@ class Dropout(Layer):
       so the gradient below the dropout is half the true one.
     """
 
+    fields = {"rate": Real(0, 1, below_hi=True, default=0.5), "notebook": Flag(False)}
+
     def __init__(self, rate=0.5, random=None, notebook=False):
         super().__init__()
         if not 0 <= rate < 1:
@@ -258,6 +291,10 @@ class Conv2D(Layer):
     26 a valid 3x3 convolution has), dropping the last row and column of windows.
     """
 
+    fields = {"in_shape": Dims(range(3, 4), MAX_SIZE), "kernels": Whole(1, MAX_SIZE),
+              "kernel_size": Whole(1, MAX_SIZE, default=3), "notebook_windows": Flag(False),
+              "bias": Flag(False)}
+
     def __init__(self, in_shape, kernels, kernel_size=3, notebook_windows=False, bias=False, dtype=np.float32):
         super().__init__()
         self.in_shape = tuple(int(d) for d in in_shape)  # (H, W, C)
@@ -268,15 +305,27 @@ class Conv2D(Layer):
         short = 1 if self.notebook_windows else 0
         self.out_shape = (h - k + 1 - short, w - k + 1 - short, self.kernels)
         if min(self.out_shape) < 1:
-            raise ValueError(f"a {k}x{k} kernel does not fit in a {h}x{w} image")
-        self.params["weight"] = np.zeros((k * k * c, self.kernels), dtype)
-        if bias:  # one per kernel, added at every pixel (the notebook's kernels have none)
-            self.params["bias"] = np.zeros(self.kernels, dtype)
+            raise ValueError(f"a {k}x{k} kernel leaves no window in a {h}x{w} image")
+        # `bias`: one per kernel, added at every pixel (the notebook's kernels have none)
+        for name, shape in self.parameter_shapes(self.in_shape, self.kernels, k, bias=bias).items():
+            self.params[name] = np.zeros(shape, dtype)
 
-    @staticmethod
-    def parameter_count(config):
-        k, shape = config.get("kernel_size", 3), config.get("in_shape") or [0, 0, 0]
-        return (k * k * shape[-1] + bool(config.get("bias"))) * config.get("kernels", 0)
+    @classmethod
+    def parameter_shapes(cls, in_shape, kernels, kernel_size=3, bias=False, **config):
+        shapes = {"weight": (kernel_size * kernel_size * in_shape[-1], kernels)}
+        if bias:
+            shapes["bias"] = (kernels,)
+        return shapes
+
+    def output_shape(self, input_shape):
+        if tuple(input_shape) != self.in_shape:
+            raise ValueError(f"Conv2D takes images of shape {self.in_shape}, not {tuple(input_shape)}")
+        return self.out_shape
+
+    def scratch_size(self, input_shape):
+        oh, ow, _ = self.out_shape
+        # the window matrix, a row per output pixel (and a column of ones with biases)
+        return oh * ow * (self.params["weight"].shape[0] + ("bias" in self.params))
 
     def windows(self, x):
         """`(N*OH*OW, kh*kw*C)`, every window as a row, pixels in (row, column, channel) order, then a 1
@@ -349,6 +398,8 @@ class MaxPool2D(Layer):
     keep order), so a ReLU after the pool does the same work on a quarter of the values.
     """
 
+    fields = {"in_shape": Dims(range(3, 4), MAX_SIZE), "pool": Whole(1, MAX_SIZE, default=2)}
+
     def __init__(self, in_shape, pool=2):
         super().__init__()
         self.in_shape = tuple(int(d) for d in in_shape)  # (H, W, C)
@@ -357,6 +408,11 @@ class MaxPool2D(Layer):
         self.out_shape = (h // max(self.pool, 1), w // max(self.pool, 1), c)
         if self.pool < 1 or min(self.out_shape) < 1:
             raise ValueError(f"{self.pool}x{self.pool} pooling does not fit in a {h}x{w} image")
+
+    def output_shape(self, input_shape):
+        if tuple(input_shape) != self.in_shape:
+            raise ValueError(f"MaxPool2D takes images of shape {self.in_shape}, not {tuple(input_shape)}")
+        return self.out_shape
 
     def forward(self, x, training=False):
         (oh, ow, c), p = self.out_shape, self.pool
@@ -408,9 +464,16 @@ def to_winners(delta, winner, p):
 class Reshape(Layer):
     """Views each example with a new shape, e.g. a flat 784-pixel row as a 28x28x1 image."""
 
+    fields = {"shape": Dims(range(1, 4), MAX_SIZE)}
+
     def __init__(self, shape):
         super().__init__()
         self.shape = tuple(int(d) for d in shape)
+
+    def output_shape(self, input_shape):
+        if math.prod(input_shape) != math.prod(self.shape):
+            raise ValueError(f"cannot view {math.prod(input_shape)} values as shape {self.shape}")
+        return self.shape
 
     def forward(self, x, training=False):
         self.input_shape = x.shape
@@ -430,6 +493,9 @@ class Flatten(Layer):
     def forward(self, x, training=False):
         self.input_shape = x.shape
         return x.reshape(x.shape[0], -1)
+
+    def output_shape(self, input_shape):
+        return (math.prod(input_shape),)
 
     def backward(self, delta):
         return delta.reshape(self.input_shape)

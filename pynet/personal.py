@@ -8,7 +8,7 @@ the network was shown) and their labels. On disk it is an `.npz` that CPython an
 - `labels`: uint8, (N,), each 0-9.
 
 Loading treats the file as hostile, as `pynet.saving` does models (the same bounded reading: size and
-member count checked before anything is decompressed, `allow_pickle=False`): exactly these members, the
+member count checked before anything is decompressed, every `.npy` header checked before its data is read): exactly these members, the
 shapes, dtypes and ranges above, at most `MAX_DIGITS` digits. Any failure raises `DigitSetError`.
 
 `mix` puts a set into a training set so that it counts: repeated until it is a given share of it.
@@ -27,6 +27,8 @@ FORMAT, VERSION = "pynet-digits", 1
 MAX_DIGITS = 10_000
 SIDE = 28
 WHAT = "digit set file"  # how messages name the file
+ENTRIES = ("pynet_meta", "images", "labels")
+KIND = saving.FileKind(WHAT, DigitSetError, lambda name: True)  # `load` names the entries it needs
 
 
 def save(target, digits):
@@ -45,19 +47,49 @@ def to_bytes(digits):
 
 def load(source, dtype=np.float32):
     """The `Dataset` in a path or bytes (images flat, (N, 784)), or `DigitSetError` saying what is wrong."""
-    arrays = saving.read_arrays(saving.read_source(source, WHAT, DigitSetError), WHAT, DigitSetError)
-    if set(arrays) != {"pynet_meta", "images", "labels"}:
-        raise DigitSetError(f"not a pynet {WHAT}: it must hold pynet_meta, images and labels, "
-                            f"it holds {', '.join(sorted(arrays)) or 'nothing'}")
-    check_meta(arrays["pynet_meta"])
-    images, labels = checked(arrays["images"], arrays["labels"])
+    archive = saving.open_archive(saving.read_source(source, KIND), KIND)
+    members = saving.entries(archive, KIND)
+    if set(members) != set(ENTRIES):
+        raise DigitSetError(f"not a pynet {WHAT}: it must hold {', '.join(ENTRIES)}, "
+                            f"it holds {', '.join(sorted(members))}")
+    check_meta(saving.read_npy(archive, members["pynet_meta"], "pynet_meta", meta_header, KIND))
+    labels = saving.read_npy(archive, members["labels"], "labels", labels_header, KIND)
+    images = saving.read_npy(archive, members["images"], "images", images_header(len(labels)), KIND)
+    images, labels = checked(images, labels)
     return Dataset(images.reshape(len(images), SIDE * SIDE).astype(dtype), labels.astype(np.int64))
 
 
+def meta_header(name, shape, dtype):
+    if shape != () or dtype.kind != "U" or dtype.itemsize > 4 * saving.MAX_META_CHARS:
+        raise DigitSetError(f"not a pynet {WHAT}: its description (pynet_meta) is not a short text")
+
+
+def refuse_objects(name, dtype):
+    if dtype.hasobject:
+        raise DigitSetError(f"{WHAT}: {name} holds pickled objects, which are refused")
+
+
+def labels_header(name, shape, dtype):
+    """Labels are read first: their count bounds what the images' header may declare."""
+    refuse_objects(name, dtype)
+    if dtype.kind not in "iu" or len(shape) != 1 or not 0 <= shape[0] <= MAX_DIGITS:
+        raise DigitSetError(f"{WHAT}: labels must be at most {MAX_DIGITS:,} integers, got {dtype} {shape}")
+
+
+def images_header(count):
+    def check(name, shape, dtype):
+        refuse_objects(name, dtype)
+        if dtype.kind != "f" or dtype.itemsize > 8 or tuple(shape) not in ((count, SIDE, SIDE), (count, SIDE * SIDE)):
+            raise DigitSetError(f"{WHAT}: need {count} images of 28x28 float pixels, one per label, "
+                                f"got {dtype} {shape}")
+    return check
+
+
 def check_meta(raw):
-    try:
-        meta = json.loads(str(raw)) if raw.dtype.kind == "U" and raw.shape == () else None
-    except ValueError:
+    text = str(raw[()])
+    try:  # deep nesting is refused unread, as for models: parsing it can overflow Pyodide's stack
+        meta = json.loads(text) if saving.nesting(text) <= saving.MAX_JSON_NESTING else None
+    except (ValueError, RecursionError):
         meta = None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise DigitSetError(f"not a pynet {WHAT}: wrong or missing format tag")

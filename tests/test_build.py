@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import zipfile
 from functools import partial
 from pathlib import Path
@@ -181,11 +180,8 @@ def run_build(args, tmp_path, cwd_script=REPO / "build.py", sources="explicit,ca
     environment = {**os.environ, "PYNET_NUMPY_SOURCES": sources, "PYNET_CACHE_DIR": str(tmp_path / "dl-cache"),
                    "XDG_CACHE_HOME": str(tmp_path / "xdg"), **env}
     environment.pop("PYNET_NUMPY_WHEEL", None)
-    started = time.perf_counter()
-    result = subprocess.run([sys.executable, str(cwd_script), *args], capture_output=True, text=True,
-                            env=environment, timeout=timeout)
-    result.seconds = time.perf_counter() - started
-    return result
+    return subprocess.run([sys.executable, str(cwd_script), *args], capture_output=True, text=True,
+                          env=environment, timeout=timeout)
 
 
 @needs_node
@@ -269,10 +265,13 @@ def test_incremental_rebuilds(repo_copy, tmp_path):
         info = json.loads((out / "build-info.json").read_text())
         assert info["numpy"]["present"] and (out / "pyodide" / wheel.name).read_bytes() == wheel.read_bytes()
 
+    # Nothing changed: no step runs and no file of the site is written again. (How long such a build
+    # takes is a figure in bench/responsiveness.py, not a test: a busy machine is not a bug.)
+    files = {path: path.stat().st_mtime_ns for path in out.rglob("*")}
     second = run_build(["--out", str(out), *numpy_args], tmp_path, script)
     assert second.returncode == 0 and "is up to date" in second.stdout, second.stdout
-    reported = float(second.stdout.rsplit("(", 1)[1].split(" s)")[0])  # the build's own timing
-    assert reported < 1.0 and second.seconds < 3, f"no-op build took {reported:.2f} s ({second.seconds:.2f} s wall)"
+    assert " done" not in second.stdout, second.stdout
+    assert {path: path.stat().st_mtime_ns for path in out.rglob("*")} == files
 
     lock_before = (out / "pyodide" / "pyodide-lock.json").read_text()
     with open(repo_copy / "pynet" / "data.py", "a") as f:

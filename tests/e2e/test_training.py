@@ -21,22 +21,19 @@ def app(browser, site_url):
 
 
 def test_training_updates_charts_and_figures_live(app):
-    started = app.now()
-    # 8,000 images: an iteration takes ~0.1 s, so the charts can be seen moving (1,000 take 10 ms).
+    # 8,000 images: 40 iterations last long enough to be watched (1,000 would be over in a blink).
     app.train("tanh-softmax", iterations=40, train_size=8000)
-    points_seen, iterations_seen = set(), set()
-    deadline = time.monotonic() + 180
-    while "Done" not in app.status():
-        assert time.monotonic() < deadline, "training 40 iterations took more than 3 minutes"
-        assert app.error_text() == ""
-        points_seen.add(app.chart_points())
-        iterations_seen.add(app.iteration())
-        time.sleep(0.15)
-    # The charts and the counter moved through several intermediate values, not just 0 then 40.
-    assert len([p for p in points_seen if 0 < p < 40]) >= 3, points_seen
-    assert len([i for i in iterations_seen if i and 0 < i < 40]) >= 3, iterations_seen
+    app.wait_status("Done", timeout=180_000)
+    assert app.error_text() == ""
+    # The page notes each chart redraw and each value of the iteration counter as it happens: while
+    # training they went through intermediate values, not just 0 then 40, however fast the machine.
+    shown = app.page.evaluate("window.__pynet.shown()")
+    points = [p for _, p in shown["charts"]]
+    assert len({p for p in points if 0 < p < 40}) >= 3, points
+    assert points == sorted(points) and points[-1] == 40  # each redraw shows what came before, and more
+    iterations = [i for _, i in shown["iterations"]]
+    assert iterations == list(range(1, 41)), iterations  # every iteration was shown, in order
     assert app.chart_points() == 40
-    assert app.iteration() == 40
     assert app.tid("iteration").text_content().strip() == "40 / 40"
     assert app.accuracy("test") > 0.5
     assert app.accuracy("train") > 0.5
@@ -46,10 +43,23 @@ def test_training_updates_charts_and_figures_live(app):
     app.page.wait_for_function("() => document.querySelectorAll('[data-testid=samples] > li').length === 20")
     wrong = app.page.locator("[data-testid=samples] > li.wrong")
     assert wrong.count() == int(app.tid("samples").get_attribute("data-wrong"))
-    # The main thread stayed responsive: the worker does the work, the page only draws.
-    long_tasks = app.long_tasks(since=started)
-    assert long_tasks == [], f"main-thread tasks over 50 ms while training: {long_tasks}"
     assert app.console_errors == [] and app.page_errors == []
+
+
+def test_the_page_answers_while_training(app):
+    """The worker trains, the page stays usable: a digit drawn mid-training is classified while training
+    goes on. (How long the main thread's tasks take while training is a figure: bench/responsiveness.py.)"""
+    app.train("tanh-softmax", iterations=2000, train_size=8000)
+    app.page.wait_for_function("() => parseInt(document.querySelector('[data-testid=iteration]').textContent) >= 1")
+    app.draw(DIGITS[1])
+    app.wait_prediction()
+    assert len(app.probabilities()) == 10 and "Training" in app.status()
+    at = app.iteration()
+    app.page.wait_for_function(
+        "n => parseInt(document.querySelector('[data-testid=iteration]').textContent) > n", arg=at, timeout=60_000)
+    app.tid("stop").click()
+    app.wait_status("Stopped", timeout=15_000)
+    assert app.error_text() == "" and app.page_errors == []
 
 
 def test_pause_resume_and_stop(app):

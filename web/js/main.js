@@ -397,6 +397,9 @@ $('clear').addEventListener('click', () => pad.clear());
 // A hook for the end-to-end tests (and for the curious, from the console).
 window.__pynet = {
   chartPoints: () => charts.points(),
+  // What a person saw while training, as [ms since navigation, value]: each chart redraw with the points
+  // it showed, and each value of the iteration counter.
+  shown: () => ({ charts: charts.draws(), iterations: figures.shown.slice() }),
   phase: () => phase,
   hasModel: () => hasModel,
   isolated: () => Boolean(client && client.isolated),

@@ -6,6 +6,7 @@ import uPlot from '../../vendor/uplot/uPlot.esm.js';
 
 const REDRAW_MS = 250;
 const HEIGHT = 220;
+const DRAWS_KEPT = 2000;  // the record of redraws keeps the latest ones: a long run must not grow it
 
 function cssVar(name, fallback) {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -71,6 +72,7 @@ export class TrainingCharts {
     this.testAcc = [];
     this.rowOf = new Map();
     this.dirty = true;
+    this.drawn = [];
     if (this.loss) this.redraw();
   }
 
@@ -128,6 +130,10 @@ export class TrainingCharts {
     this.dirty = false;
     this.loss.setData([this.x, this.trainLoss, this.testLoss]);
     this.accuracy.setData([this.x, this.trainAcc, this.testAcc]);
+    // When each redraw happened and how many points it showed: the tests and the bench read it to see
+    // that the charts move while training (not only at its end), whatever the machine's speed.
+    this.drawn.push([performance.now(), this.x.length]);
+    if (this.drawn.length > DRAWS_KEPT) this.drawn.splice(0, this.drawn.length - DRAWS_KEPT);
     // Unless the pointer is over a chart, the legend shows the latest values (not dashes).
     const last = this.x.length - 1;
     for (const chart of [this.loss, this.accuracy]) {
@@ -153,6 +159,11 @@ export class TrainingCharts {
   /** Number of drawn x values (what uPlot currently holds): a hook for tests. */
   points() {
     return this.loss.data[0].length;
+  }
+
+  /** [[ms since navigation, points shown]] for each redraw since the last reset (the latest ones). */
+  draws() {
+    return this.drawn.slice();
   }
 }
 

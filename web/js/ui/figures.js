@@ -15,6 +15,7 @@ export class FiguresView {
   reset(total = null) {
     this.total = total;
     this.done = 0;
+    this.shown = [];  // [ms since navigation, completed iterations] each time the counter changed
     this.iterationEl.textContent = total ? `0 / ${total}` : '–';
     this.trainAcc.textContent = '–';
     this.testAcc.textContent = '–';
@@ -25,6 +26,7 @@ export class FiguresView {
 
   /** Python counts iterations from 0; people count finished ones. */
   setIteration(completed) {
+    if (completed !== this.done && this.shown.length < 10_000) this.shown.push([performance.now(), completed]);
     this.done = completed;
     this.iterationEl.textContent = this.total ? `${completed} / ${this.total}` : String(completed);
     this.iterationEl.dataset.value = String(completed);
