@@ -88,3 +88,9 @@ export class StatusView {
     this.error.hidden = true;
   }
 }
+
+/** Python's messages are one line without a final stop; add one before appending more text. */
+export function sentence(text) {
+  const t = String(text || 'unknown error').trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
