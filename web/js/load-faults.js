@@ -36,9 +36,10 @@ export async function firstUnusable(files) {
 export async function runtimeFault(base, error) {
   const files = ['pyodide.mjs', 'pyodide-lock.json', 'pyodide.asm.js', 'pyodide.asm.wasm', 'python_stdlib.zip']
     .map((f) => [`pyodide/${f}`, new URL(f, base).href]);
-  // Served whole but not a WebAssembly module Pyodide can compile: the download itself is damaged.
-  const fallback = error && error.wasm ? `pyodide/pyodide.asm.wasm is damaged (${firstLine(error)})`
-    : `it failed (${firstLine(error)})`;
+  // Served whole, yet not a module that compiles: the file itself is damaged.
+  const file = error && (error.file || (error.wasm && 'pyodide/pyodide.asm.wasm'));
+  const fallback = file ? `${file} is damaged (${firstLine(error)})`
+    : `it failed (${firstLine(error)}); one of its files in pyodide/ may be damaged`;
   const fault = await firstUnusable(files) || fallback;
   return `The Python runtime (Pyodide) could not start: ${fault}. ${RESET}; if it keeps failing, ${REBUILD}.`;
 }

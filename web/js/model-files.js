@@ -50,22 +50,26 @@ export class ModelFiles {
     if (runtime === 'ready' && this.restoreOnReady) this.restore();
   }
 
-  /** What happens to the person's model now that the worker is gone (appended to the failure message). */
+  /**
+   * What becomes of the person's model now that the worker is gone, to follow the failure message:
+   * what was lost with it, what Reset brings back.
+   */
   recoveryNote() {
     const during = this.client.failedDuring;
-    if (!during) return '';
-    const kept = this.kept ? `Reset restores ${this.kept.about}.` : '';
-    const trainingLost = ['training', 'paused'].includes(during.state) || !this.kept;
-    const lost = during.model_id && trainingLost
-      ? `The model ${during.state === 'training' ? 'being trained' : 'in the worker'} was lost with it. ` : '';
-    return `${lost}Your settings are kept. ${kept}`.trim();
+    if (!during) return '';   // lost while loading: there was no model in it yet
+    const lost = during.state === 'training' ? 'The model being trained was lost with it; your settings are kept.'
+      : during.model_id && !this.kept ? 'The model was lost with it; your settings are kept.'
+        : 'Your settings are kept.';
+    const next = this.kept ? `Press Reset to start again: it restores ${this.kept.about}.` : 'Press Reset to start again.';
+    return `${lost} ${next}`;
   }
 
   async keepCurrent(session) {
     const reply = await this.client.exportModel();
     if (!reply.ok) return;   // the state moved on (a new run): the next rest keeps that one
-    const what = session.state === 'paused' ? 'paused' : session.state;
-    this.kept = { bytes: reply.bytes, name: reply.filename, about: `the ${what} ${session.preset || 'model'} model` };
+    const how = { paused: 'as it was when paused', stopped: 'as it was when stopped', done: 'fully trained',
+      failed: 'as it was before training failed' }[session.state];
+    this.kept = { bytes: reply.bytes, name: reply.filename, about: `your ${session.preset || ''} model, ${how}`.replace('  ', ' ') };
   }
 
   async restore() {
@@ -77,7 +81,7 @@ export class ModelFiles {
       return;
     }
     this.onImported(reply.summary || {}, name);
-    this.status.set('ready', 'Ready', `Restored ${about}, lost with the previous worker`);
+    this.status.set('ready', 'Ready', `Restored ${about}`);
   }
 
   async exportModel() {

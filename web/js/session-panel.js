@@ -120,8 +120,10 @@ export class SessionPanel {
         status.clearError();
         status.startLoading();
       } else if (client.runtime === 'broken') {
-        if (client.failure.phase === 'init') status.loadFailed();
-        status.showError([client.failure.message, this.recoveryNote()].filter(Boolean).join(' '));
+        if (client.failure.phase === 'init') status.loadFailed(client.failure.step);
+        const note = this.recoveryNote();
+        const message = note ? client.failure.message.replace(/\s*Press Reset to start again\.$/, '') : client.failure.message;
+        status.showError([message, note].filter(Boolean).join(' '));
       }
     }
     const session = client.runtime === 'ready' ? client.session : null;

@@ -73,13 +73,17 @@
  *        and its message says why.
  */
 
-import { digitsFault, lastLine, packageFault, pythonMessage, runtimeFault, unreadableDigits } from './load-faults.js';
+import {
+  digitsFault, firstUnusable, lastLine, packageFault, pythonMessage, runtimeFault, unreadableDigits,
+} from './load-faults.js';
 
 const RUN_SECONDS = 0.04;        // one run call; short so messages (pause, predict) are served quickly
 const FLUSH_MS = 100;            // at most ~10 training messages per second
 const TIMEOUTS = { runtime: 120_000, numpy: 120_000, pynet: 60_000, data: 60_000 };
 
 const PYODIDE_URL = new URL('../pyodide/', import.meta.url);
+// TF.js's files that XNNPACK's kernel needs (web/js/xnnpack-matmul.js), checked when it does not load.
+const XNNPACK_FILES = ['tf-core.es2017.min.js', 'tf-backend-wasm.es2017.min.js', 'tfjs-backend-wasm-simd.wasm'];
 const DATA_PATH = 'data/mnist-digits.bin';
 const DATA_URL = new URL(`../${DATA_PATH}`, import.meta.url);
 
@@ -261,8 +265,8 @@ async function startRuntime() {
   const watch = watchRuntimeFailure();
   try {
     const { loadPyodide } = await withTimeout(
-      import('../pyodide/pyodide.mjs'), TIMEOUTS.runtime,
-      'Loading the Pyodide runtime took too long. Check the connection to this site, then press Reset.');
+      import('../pyodide/pyodide.mjs').catch((err) => { throw Object.assign(err, { file: 'pyodide/pyodide.mjs' }); }),
+      TIMEOUTS.runtime, 'Loading the Pyodide runtime took too long. Check the connection to this site, then press Reset.');
     return await withTimeout(
       Promise.race([watch.failure, loadPyodide({
         indexURL: PYODIDE_URL.href,
@@ -305,6 +309,7 @@ async function init(msg) {
     if (!pyodide.loadedPackages.pynet) await loadPackage('pynet', 'pynet', 0.8, 0.85);
 
     step = 'data';
+    post({ type: 'progress', step, fraction: 0.86 });
     const digits = await digitsPromise;
     post({ type: 'progress', step: 'data', fraction: 0.95, note: 'Preparing the digits…' });
     const ns = pyodide.globals.get('dict')();
@@ -395,6 +400,17 @@ async function accelerate(choice) {
   if ((choice === 'auto' || choice === 'xnnpack') && await xnnpack()) matmul = 'xnnpack';
   else if ((choice === 'auto' || choice === 'openblas') && await openblas()) matmul = 'openblas';
   if (notes.length) console.info(`pynet: ${notes.join('; ')}; matrix products: ${matmul}.`);
+  reportMatmul(matmul, notes);
+}
+
+/** Say which library does the products and why a faster one did not: name the file when one is at fault. */
+async function reportMatmul(matmul, notes) {
+  const xnnpackNote = notes.findIndex((n) => /^XNNPACK not loaded/.test(n));
+  if (xnnpackNote >= 0) {
+    const files = XNNPACK_FILES.map((f) => [`vendor/tfjs/${f}`, new URL(`../vendor/tfjs/${f}`, import.meta.url).href]);
+    const fault = await firstUnusable(files);
+    if (fault) notes[xnnpackNote] = `XNNPACK not loaded: ${fault}`;
+  }
   post({ type: 'accelerated', matmul, notes });
 }
 
