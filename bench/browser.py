@@ -5,6 +5,7 @@ and accuracy parity, against native pynet on CPython and against JavaScript libr
     python bench/browser.py              # full run with the JavaScript peers, ~7-15 min on 2 cores
     python bench/browser.py --no-peers   # pynet figures only (peers: reference figures from another run)
     python bench/browser.py --quick      # smoke run: 1 rep, 4 presets, no peers, < 3 min
+    python bench/browser.py --memory     # also memory over 20 train / stop (/ reset) cycles (bench/memory.py)
 
 It builds the site if needed (`python build.py`, incremental), serves it on 127.0.0.1, drives Chromium
 through Playwright with the real UI (preset picker, form fields, Train button, drawing pad) and reads the
@@ -33,6 +34,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
 
 import build  # noqa: E402  (the repository's build.py: make_server, DIGITS_REL)
 from e2e_support import CHROMIUM_FLAGS, DIGITS, STARTED, App  # noqa: E402
+import memory  # noqa: E402  (bench/memory.py)
 from pynet.data import load_mnist  # noqa: E402
 from pynet.presets import PRESETS, make_trainer  # noqa: E402
 
@@ -510,6 +512,8 @@ def report(result):
         lines.append(f"- Accuracy, {row['preset']}, {row['iterations']} iterations, seed {row['seed']}: browser "
                      f"{pct(row['browser_accuracy'])}, CPython {pct(row['cpython_accuracy'])} "
                      f"({fmt(row['difference_points'], 2, sign=True)} points).")
+    if result.get("memory"):
+        lines += ["", *memory.report_lines(result["memory"])]
     lines += ["", "## Targets (reported, not asserted)", ""]
     for t in result["targets"]:
         mark = "met" if t["met"] else "NOT met"
@@ -552,6 +556,8 @@ def parse_args(argv):
     parser.add_argument("--peer-only", help="the peers' --only: config ids, e.g. tfjs-wasm,convnetjs,numpy")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 1 rep, presets " + ", ".join(QUICK_PRESETS) + ", no peers")
+    parser.add_argument("--memory", type=int, nargs="?", const=20, default=0, metavar="CYCLES",
+                        help="also report memory over CYCLES train / stop (/ reset) cycles (default 20)")
     parser.add_argument("--site", type=Path, default=build.DEFAULT_OUT, help="site directory (default web/dist)")
     parser.add_argument("--no-build", action="store_true", help="serve the site as it is")
     parser.add_argument("--chromium", help="Chromium executable (default $PYNET_CHROMIUM, /usr/bin/chromium)")
@@ -598,6 +604,8 @@ def main(argv=None):
                 result["page_errors"] = app.page_errors + app.console_errors
             finally:
                 app.close()
+            if args.memory:
+                result["memory"] = memory.bench_memory(browser, url, args.memory, log=log)
         finally:
             browser.close()
     if args.peers:

@@ -56,6 +56,10 @@ class Host:
             reply = {"ok": False, "error": str(error), "refused": True}
         except PynetError as error:
             reply = {"ok": False, "error": str(error)}
+        except MemoryError:
+            # The page's WebAssembly memory has a ceiling; a big training set can reach it.
+            reply = {"ok": False, "error": "There is not enough memory for this: train on fewer images or a "
+                                           "smaller network (Reset frees the memory earlier runs took)."}
         except (KeyboardInterrupt, Exception) as error:
             reply = interrupted_reply(command) if is_interrupt(error) else {
                 # a bug: say so plainly, keep the traceback for the console
@@ -83,11 +87,13 @@ class Host:
     def start_preset(self, message):
         """One of the notebook's networks with the person's hyper-parameters (checked before it starts)."""
         preset = presets.get(message.get("preset"))
-        params = preset.resolve(message.get("params") or {})
-        train, test = self.split(params["train_size"], params["test_size"])
-        trainer = presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
-        self.session.train(trainer, kind="preset", preset=preset.name)
-        self.test = test
+        params = preset.resolve(message.get("params") or {})  # a refusal here keeps even the old trainer
+
+        def build():
+            train, test = self.split(params["train_size"], params["test_size"])
+            self.test = test
+            return presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
+        self.session.train(build, kind="preset", preset=preset.name)
 
     def cmd_run(self, message, payload):
         """Train for a moment. A Stop interrupt ends the call early (`interrupted`); the page's stop
@@ -150,14 +156,11 @@ class Host:
 
     def cmd_export(self, message, payload):
         session = self.session
-        model, trainer = session.use("export"), session.trainer
-        metrics = {}
-        if trainer is not None and trainer.last_evaluation:
-            metrics = {k: v for k, v in trainer.last_evaluation.items() if k != "type"}
-        elif trainer is None:
-            metrics = session.imported_metrics
-        params = trainer.params if trainer is not None else {}
-        blob = saving.to_bytes(model, preset=session.preset, params=params, metrics=metrics)
+        model, facts = session.use("export"), session.facts()
+        evaluation = facts.get("evaluation")
+        metrics = ({k: v for k, v in evaluation.items() if k != "type"} if evaluation
+                   else {} if facts else session.imported_metrics)
+        blob = saving.to_bytes(model, preset=session.preset, params=facts.get("params", {}), metrics=metrics)
         return {"filename": f"pynet-{session.preset or 'model'}.npz", "bytes_b64": b64(blob)}
 
     def cmd_import(self, message, payload):
@@ -171,13 +174,12 @@ class Host:
     # -- helpers ---------------------------------------------------------------------------------------
     def summary(self):
         session = self.session
-        model, trainer = session.model, session.trainer
+        model, facts = session.model, session.facts()
         summary = {"preset": session.preset, "matmul": blas.backend(), "state": session.state,
                    "layers": model.summary() if model else [],
                    "parameters": model.parameter_count if model else 0}
-        if trainer is not None:
-            summary.update(params=trainer.params, iteration=trainer.iteration, iterations=trainer.iterations,
-                           evaluation=trainer.last_evaluation)
+        if facts:
+            summary.update(facts)
         elif model is not None:
             summary.update(metrics=session.imported_metrics, test_accuracy=accuracy_on(model, self.test))
         return summary

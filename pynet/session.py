@@ -33,8 +33,8 @@ Reset is not an event here: the page replaces the worker, whose new host starts 
 Stop that interrupts a run call (the page's interrupt) is not an event either: the run call ends early,
 the state stays `training`, and the `stop` that the page always sends with its interrupt moves it.
 
-Session kinds: a session trains whatever `Trainer` it is given (`train(trainer, kind=...)`); the host
-decides how a kind builds it (a preset today; fine-tuning on personal digits or a network written by the
+Session kinds: a session trains whatever `Trainer` the host builds for it (`train(build, kind=...)`); the
+host decides how a kind builds it (a preset today; fine-tuning on personal digits or a network written by the
 person later). The machine is the same for every kind; `kind` travels in the snapshot for the page.
 """
 from .errors import PynetError, is_interrupt
@@ -99,7 +99,8 @@ class Session:
         self.version = 0      # bumped by every transition: a snapshot with a new version is news
         self.model_id = 0     # bumped when the model is replaced (train, import): the page starts afresh
         self.kind = None      # how the current model came: "preset", "import" (later "finetune", "code")
-        self.trainer = None   # None for an imported model
+        self.trainer = None   # None for an imported model, and once a new run lets the old one go
+        self.record = {}      # what the model was trained with, kept when its trainer goes (see facts())
         self.model = None
         self.preset = None    # the preset the model follows, if any
         self.message = None   # why the last run diverged or failed
@@ -121,26 +122,44 @@ class Session:
         self.version += 1
 
     def snapshot(self):
-        trainer = self.trainer
         return {"state": self.state, "version": self.version, "model_id": self.model_id, "kind": self.kind,
                 "preset": self.preset, "permits": sorted(PERMITS[self.state]), "message": self.message,
-                "iterations": trainer.iterations if trainer is not None else None,
+                "iterations": self.facts().get("iterations"),
                 "parameters": self.model.parameter_count if self.model is not None else 0}
 
+    def facts(self):
+        """What the current model was trained with and how far: params, iteration, iterations and its last
+        evaluation; from its trainer, or as kept when the trainer went. Empty for an imported model."""
+        t = self.trainer
+        if t is None:
+            return self.record
+        return {"params": t.params, "iteration": t.iteration, "iterations": t.iterations,
+                "evaluation": t.last_evaluation}
+
+    def let_go(self):
+        """Drop the trainer, and with it the training data it holds (tens of megabytes for 8,000 images),
+        keeping the model and its facts. A new run calls this before it builds its own, so that memory
+        holds one run's data, not two: WebAssembly memory never shrinks, so a peak is paid for good."""
+        if self.trainer is not None:
+            self.record, self.trainer = self.facts(), None
+
     # -- actions ----------------------------------------------------------------------------------------
-    def train(self, trainer, kind, preset=None):
-        """Start training `trainer` (built by the caller, so a bad configuration is refused before this)."""
+    def train(self, build, kind, preset=None):
+        """Start training the trainer `build()` returns. If it raises (a configuration the preset refuses,
+        no memory left), nothing changes but that the previous run's trainer is gone (see let_go)."""
         self.require("train")
+        self.let_go()
+        trainer = build()
         self.move("train")
         self.trainer, self.model, self.kind, self.preset = trainer, trainer.model, kind, preset
-        self.imported_metrics = {}
+        self.record, self.imported_metrics = {}, {}
         self.model_id += 1
 
     def load(self, model, preset, metrics):
         """Use an imported model (already read and checked by the loader)."""
         self.require("import")
         self.move("import")
-        self.trainer, self.model, self.kind, self.preset = None, model, "import", preset
+        self.trainer, self.record, self.model, self.kind, self.preset = None, {}, model, "import", preset
         self.imported_metrics = metrics
         self.model_id += 1
 

@@ -195,3 +195,54 @@ def test_an_error_in_training_fails_the_session_with_its_message_and_keeps_the_m
 def test_divergence_carries_pythons_message(model_file, monkeypatch):
     session = snapshot(host_in("diverged", model_file, monkeypatch))
     assert session["state"] == "diverged" and "alpha" in session["message"]
+
+
+def test_a_new_run_lets_the_previous_one_go_before_it_is_built(monkeypatch):
+    # The page's memory only grows: two runs' training data side by side would be paid for good.
+    import weakref
+
+    import pynet.presets
+    host = Host(DIGITS)
+    configure(host)
+    call(host, type="stop")
+    previous = weakref.ref(host.session.trainer)
+    make_trainer = pynet.presets.make_trainer
+    alive_at_build = []
+
+    def watched(*args, **kwargs):
+        alive_at_build.append(previous() is not None)
+        return make_trainer(*args, **kwargs)
+    monkeypatch.setattr(pynet.presets, "make_trainer", watched)
+    configure(host)
+    assert alive_at_build == [False]
+
+
+def test_a_run_that_cannot_be_built_keeps_the_model_and_what_it_knows(model_file, monkeypatch):
+    host = host_in("done", model_file, monkeypatch)
+    before = snapshot(host)
+    exported = call(host, type="export")
+    import pynet.presets
+    from pynet.errors import ConfigError
+
+    def refuses(*args, **kwargs):
+        raise ConfigError("this network cannot be built")
+    monkeypatch.setattr(pynet.presets, "make_trainer", refuses)
+    reply = call(host, type="configure", preset="tanh-softmax", params=SMALL)
+    assert reply["error"] == "this network cannot be built" and "refused" not in reply
+    monkeypatch.undo()
+    assert host.session.trainer is None  # let go before the build
+    assert snapshot(host) == before
+    assert call(host, np.zeros(784, np.float32), type="predict")["ok"]
+    assert call(host, type="export")["bytes_b64"] == exported["bytes_b64"]  # same weights, params, metrics
+
+
+def test_running_out_of_memory_is_said_plainly(monkeypatch):
+    import pynet.presets
+
+    def too_big(*args, **kwargs):
+        raise MemoryError
+    host = Host(DIGITS)
+    monkeypatch.setattr(pynet.presets, "make_trainer", too_big)
+    reply = call(host, type="configure", preset="tanh-softmax", params=SMALL)
+    assert reply["error"].startswith("There is not enough memory for this") and "Internal" not in reply["error"]
+    assert snapshot(host)["state"] == "empty"
