@@ -5,6 +5,7 @@ and accuracy parity, against native pynet on CPython and against JavaScript libr
     python bench/browser.py              # full run with the JavaScript peers, ~7-15 min on 2 cores
     python bench/browser.py --no-peers   # pynet figures only (peers: reference figures from another run)
     python bench/browser.py --quick      # smoke run: 1 rep, 4 presets, no peers, < 3 min
+    python bench/browser.py --memory     # also memory over 20 train / stop (/ reset) cycles (bench/memory.py)
 
 It builds the site if needed (`python build.py`, incremental), serves it on 127.0.0.1, drives Chromium
 through Playwright with the real UI (preset picker, form fields, Train button, drawing pad) and reads the
@@ -35,6 +36,7 @@ import build  # noqa: E402  (the repository's build.py: make_server, DIGITS_REL)
 import drawn  # noqa: E402  (bench/drawn.py: the drawn-digit set read by each preset)
 import responsiveness  # noqa: E402  (bench/responsiveness.py: the no-op build, the page while training)
 from e2e_support import CHROMIUM_FLAGS, DIGITS, STARTED, App  # noqa: E402
+import memory  # noqa: E402  (bench/memory.py)
 from pynet.data import load_mnist  # noqa: E402
 from pynet.presets import PRESETS, make_trainer  # noqa: E402
 
@@ -519,6 +521,8 @@ def report(result):
                   "replayed through its drawing pad; the page's answers (bench/drawn.py).", "",
                   drawn.table(result["drawn"])]
     lines += responsiveness.report(result.get("responsiveness"))
+    if result.get("memory"):
+        lines += ["", *memory.report_lines(result["memory"])]
     lines += ["", "## Targets (reported, not asserted)", ""]
     for t in result["targets"]:
         mark = "met" if t["met"] else "NOT met"
@@ -567,6 +571,8 @@ def parse_args(argv):
                         "time (bench/data_order.py)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 1 rep, presets " + ", ".join(QUICK_PRESETS) + ", no peers")
+    parser.add_argument("--memory", type=int, nargs="?", const=20, default=0, metavar="CYCLES",
+                        help="also report memory over CYCLES train / stop (/ reset) cycles (default 20)")
     parser.add_argument("--site", type=Path, default=build.DEFAULT_OUT, help="site directory (default web/dist)")
     parser.add_argument("--no-build", action="store_true", help="serve the site as it is")
     parser.add_argument("--chromium", help="Chromium executable (default $PYNET_CHROMIUM, /usr/bin/chromium)")
@@ -625,6 +631,8 @@ def main(argv=None):
             log("The no-op build, and the page while training:")
             result["responsiveness"] = responsiveness.measure(
                 browser, url, args.site, None if args.no_build else REPO / "build.py")
+            if args.memory:
+                result["memory"] = memory.bench_memory(browser, url, args.memory, log=log)
         finally:
             browser.close()
     if args.peers:

@@ -5,12 +5,17 @@ The worker creates one `Host` with the bytes of the MNIST digits file and sends 
 `{"ok": false, "error": "<one line for the user>"}` (plus `"detail"`, a traceback, for bugs). Python
 exceptions never cross into JavaScript, so the page can show every message as is.
 
-Commands (`type`): presets, configure, run, stop, predict, weights, samples, export, import, status,
-accelerate (do large matrix products with the worker's XNNPACK matmul, or with Pyodide's OpenBLAS).
-`payload` carries what JSON cannot carry cheaply: the pixels to classify (a Float32Array), the bytes of
-an imported model, for `run` a `should_stop()` callable checked between batches, for `accelerate` a
-matmul function. Keeping this layer in Python makes the whole protocol testable in CPython
-(tests/test_host.py).
+Commands (`type`): presets, configure (start training), run, pause, resume, stop, predict, weights,
+samples, export, import, status, accelerate (do large matrix products with the worker's XNNPACK matmul, or
+with Pyodide's OpenBLAS). `payload` carries what JSON cannot carry cheaply: the pixels to classify (a
+Float32Array), the bytes of an imported model, for `run` a `should_stop()` callable checked between
+batches, for `accelerate` a matmul function. Keeping this layer in Python makes the whole protocol testable
+in CPython (tests/test_host.py).
+
+What may be done when is decided by the training session's state machine (`pynet.session`): a reply
+carries `"session": {...}`, the session's snapshot, whenever the command changed the state (and the first
+reply of all), so the host's owner learns every change from the reply that made it; a command the state
+does not permit is refused with `"refused": true` and the reason.
 """
 import base64
 import json
@@ -22,6 +27,7 @@ import numpy as np
 from . import blas, data, presets, saving
 from .errors import PynetError, is_interrupt
 from .layers import Conv2D, Dense, Softmax
+from .session import Session, SessionError
 
 
 class Host:
@@ -29,13 +35,10 @@ class Host:
         # The records stay uint8 (7.8 MB); only the images a configuration asks for become floats.
         self.pixels, self.labels, self.train_pool = data.read_digits_raw(digits_bytes)
         self.dtype = dtype
-        self.trainer = None
-        self.model = None
-        self.preset = None  # name of the preset the current model comes from
-        self.imported_metrics = {}  # what an imported file says it scored
+        self.session = Session()
+        self.announced = None  # the session version the last reply carried
         # Imported models are evaluated on the default test set until a preset is configured.
         self.test = self.split(1, min(1000, len(self.labels) - self.train_pool))[1]
-        self.stopped = False
 
     def split(self, train_size, test_size):
         return data.split_pixels(self.pixels, self.labels, self.train_pool, train_size, test_size, self.dtype)
@@ -49,13 +52,22 @@ class Host:
             if handler is None:
                 raise PynetError(f"unknown command {message.get('type')!r}")
             reply = {"ok": True, **handler(message, payload)}
+        except SessionError as error:
+            reply = {"ok": False, "error": str(error), "refused": True}
         except PynetError as error:
             reply = {"ok": False, "error": str(error)}
+        except MemoryError:
+            # The page's WebAssembly memory has a ceiling; a big training set can reach it.
+            reply = {"ok": False, "error": "There is not enough memory for this: train on fewer images or a "
+                                           "smaller network (Reset frees the memory earlier runs took)."}
         except (KeyboardInterrupt, Exception) as error:
             reply = interrupted_reply(command) if is_interrupt(error) else {
                 # a bug: say so plainly, keep the traceback for the console
                 "ok": False, "error": f"Internal error: {type(error).__name__}: {error}",
                 "detail": traceback.format_exc()}
+        if self.session.version != self.announced:
+            reply["session"] = self.session.snapshot()
+            self.announced = self.session.version
         return json.dumps(finite(reply))
 
     # -- training --------------------------------------------------------------------------------------
@@ -63,33 +75,47 @@ class Host:
         return {"presets": [p.describe() for p in presets.ALL_PRESETS.values()]}
 
     def cmd_configure(self, message, payload):
-        preset = presets.get(message.get("preset"))
-        params = preset.resolve(message.get("params") or {})
-        train, test = self.split(params["train_size"], params["test_size"])
-        self.trainer = presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
-        self.model, self.preset, self.test, self.stopped = self.trainer.model, preset.name, test, False
+        """Start a training session of `kind` (default "preset"); refused while one is in progress."""
+        self.session.require("train")  # before building anything
+        kind = str(message.get("kind") or "preset")
+        start = getattr(self, "start_" + kind, None)
+        if kind not in SESSION_KINDS or start is None:
+            raise PynetError(f"unknown kind of training {kind!r}")
+        start(message)
         return {"summary": self.summary()}
 
+    def start_preset(self, message):
+        """One of the notebook's networks with the person's hyper-parameters (checked before it starts)."""
+        preset = presets.get(message.get("preset"))
+        params = preset.resolve(message.get("params") or {})  # a refusal here keeps even the old trainer
+
+        def build():
+            train, test = self.split(params["train_size"], params["test_size"])
+            self.test = test
+            return presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
+        self.session.train(build, kind="preset", preset=preset.name)
+
     def cmd_run(self, message, payload):
-        trainer = self.require_trainer()
-        if self.stopped:
-            raise PynetError("training was stopped; press Train to start again")
+        """Train for a moment. A Stop interrupt ends the call early (`interrupted`); the page's stop
+        command, which always follows it, then ends the training."""
         max_seconds = min(max(float(message.get("max_seconds", 0.05)), 0.001), 5.0)
-        events = trainer.run(max_seconds=max_seconds, should_stop=payload if callable(payload) else None)
-        state = "stopped" if trainer.interrupted else trainer.state
-        return {"events": coalesce(events), "done": trainer.done, "state": state}
+        events = self.session.run(max_seconds, should_stop=payload if callable(payload) else None)
+        return {"events": coalesce(events), "interrupted": self.session.trainer.interrupted}
+
+    def cmd_pause(self, message, payload):
+        self.session.pause()
+        return {}
+
+    def cmd_resume(self, message, payload):
+        self.session.resume()
+        return {}
 
     def cmd_stop(self, message, payload):
         """End training where it is: the model is kept, evaluated on the test set, ready to use."""
-        trainer = self.require_trainer()
-        self.stopped = True
-        test_loss, test_accuracy = trainer.evaluate(trainer.test_x, trainer.test_labels)
-        # `iteration` numbers the last completed iteration from 0, as training events do.
-        return {"event": {"type": "stopped", "iteration": trainer.iteration - 1, "test_loss": test_loss,
-                          "test_accuracy": test_accuracy}}
+        return {"events": [self.session.stop()]}
 
     def cmd_status(self, message, payload):
-        return {"status": self.summary()}
+        return {"status": self.summary(), "session": self.session.snapshot()}
 
     def cmd_accelerate(self, message, payload):
         """Route large matrix products through a faster library (see `pynet.blas`): the host's own
@@ -103,7 +129,7 @@ class Host:
 
     # -- using the model -------------------------------------------------------------------------------
     def cmd_predict(self, message, payload):
-        model = self.require_model()
+        model = self.session.use("predict")
         pixels = as_array(payload, np.float32)
         if pixels.size != 784:
             raise PynetError(f"a drawing must have 784 pixels (28x28), got {pixels.size}")
@@ -114,13 +140,13 @@ class Host:
         return {"probabilities": probabilities.tolist(), "digit": int(np.argmax(probabilities))}
 
     def cmd_weights(self, message, payload):
-        model = self.require_model()
+        model = self.session.use("weights")
         max_tiles = int(message.get("max_tiles", 16))
         tiles, height, width = first_layer_tiles(model, max(1, min(max_tiles, 256)))
         return {"tiles": len(tiles), "height": height, "width": width, "pixels_b64": b64(tiles)}
 
     def cmd_samples(self, message, payload):
-        model = self.require_model()
+        model = self.session.use("samples")
         count = max(1, min(int(message.get("count", 20)), len(self.test)))
         images = self.test.images[:count]
         predictions = model.predict(images.astype(model.dtype)).argmax(axis=1)
@@ -129,45 +155,39 @@ class Host:
                 "pixels_b64": b64(pixels)}
 
     def cmd_export(self, message, payload):
-        model = self.require_model()
-        metrics = {}
-        if self.trainer is not None and self.trainer.last_evaluation:
-            metrics = {k: v for k, v in self.trainer.last_evaluation.items() if k != "type"}
-        params = self.trainer.params if self.trainer is not None else {}
-        blob = saving.to_bytes(model, preset=self.preset, params=params, metrics=metrics)
-        return {"filename": f"pynet-{self.preset or 'model'}.npz", "bytes_b64": b64(blob)}
+        session = self.session
+        model, facts = session.use("export"), session.facts()
+        evaluation = facts.get("evaluation")
+        metrics = ({k: v for k, v in evaluation.items() if k != "type"} if evaluation
+                   else {} if facts else session.imported_metrics)
+        blob = saving.to_bytes(model, preset=session.preset, params=facts.get("params", {}), metrics=metrics)
+        return {"filename": f"pynet-{session.preset or 'model'}.npz", "bytes_b64": b64(blob)}
 
     def cmd_import(self, message, payload):
+        self.session.require("import")
         if payload is None:
             raise PynetError("no model file was given")
         loaded = saving.load(bytes(as_array(payload, np.uint8)))  # raises before anything changes
-        self.model, self.preset, self.trainer, self.stopped = loaded.model, loaded.preset, None, True
-        self.imported_metrics = loaded.metrics
+        self.session.load(loaded.model, loaded.preset, loaded.metrics)
         return {"summary": self.summary()}
 
     # -- helpers ---------------------------------------------------------------------------------------
-    def require_model(self):
-        if self.model is None:
-            raise PynetError("Train or import a model first")
-        return self.model
-
-    def require_trainer(self):
-        if self.trainer is None:
-            raise PynetError("no training is configured; choose a preset and press Train")
-        return self.trainer
-
     def summary(self):
-        summary = {"preset": self.preset, "matmul": blas.backend(),
-                   "layers": self.model.summary() if self.model else [],
-                   "parameters": self.model.parameter_count if self.model else 0}
-        if self.trainer is not None:
-            t = self.trainer
-            summary.update(params=t.params, state="stopped" if self.stopped else t.state,
-                           iteration=t.iteration, iterations=t.iterations, evaluation=t.last_evaluation)
-        elif self.model is not None:
-            summary.update(state="imported", metrics=self.imported_metrics,
-                           test_accuracy=accuracy_on(self.model, self.test))
+        session = self.session
+        model, facts = session.model, session.facts()
+        summary = {"preset": session.preset, "matmul": blas.backend(), "state": session.state,
+                   "layers": model.summary() if model else [],
+                   "parameters": model.parameter_count if model else 0}
+        if facts:
+            summary.update(facts)
+        elif model is not None:
+            summary.update(metrics=session.imported_metrics, test_accuracy=accuracy_on(model, self.test))
         return summary
+
+
+# How each kind of session builds its trainer: `Host.start_<kind>(message)`. Fine-tuning on personal digits
+# and networks written by the person are meant to join here, each with its own start method.
+SESSION_KINDS = ("preset",)
 
 
 def accuracy_on(model, dataset):
@@ -212,7 +232,7 @@ def interrupted_reply(command):
     itself) while the events are encoded: that is still a stop, not an error. Any other command it hits
     was not its target; the host may simply send that command again."""
     if command == "run":
-        return {"ok": True, "interrupted": True, "events": [], "done": False, "state": "stopped"}
+        return {"ok": True, "interrupted": True, "events": []}
     return {"ok": False, "interrupted": True, "error": "Interrupted by Stop; try again."}
 
 

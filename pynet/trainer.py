@@ -55,8 +55,11 @@ class Trainer:
         from streams seeded by `seed`, the iteration and the batch, not from a running stream: the same
         seed gives the same batches, and a batch redone after an interrupt is the same batch."""
         self.model, self.loss, self.optimizer = model, loss, optimizer
-        dtype = model.dtype  # data is cast once here, not per batch
-        self.train_x, self.train_y = train.images.astype(dtype), train.one_hot.astype(dtype)
+        # Data is cast once here, not per batch, and not copied when it has the dtype already: in the page a
+        # needless copy of 8,000 images is 25 MB of WebAssembly memory, which never shrinks. The arrays may
+        # be the caller's, so they are only ever read.
+        dtype = model.dtype
+        self.train_x, self.train_y = train.images.astype(dtype, copy=False), train.one_hot.astype(dtype, copy=False)
         self.train_labels = train.labels
         self.test_x, self.test_labels = test.images.astype(dtype), test.labels
         self.batch_size, self.iterations, self.eval_every = int(batch_size), int(iterations), int(eval_every)

@@ -21,6 +21,10 @@ def call(host, payload=None, **message):
     return reply
 
 
+def state(host):
+    return call(host, type="status")["session"]["state"]
+
+
 def train(host, preset="tanh-softmax", **params):
     params = {"iterations": 3, "train_size": 400, "test_size": 200, **params}
     assert call(host, type="configure", preset=preset, params=params)["ok"]
@@ -28,7 +32,7 @@ def train(host, preset="tanh-softmax", **params):
     for _ in range(1000):
         reply = call(host, type="run", max_seconds=0.02)
         events += reply["events"]
-        if reply["done"]:
+        if reply.get("session", {}).get("state", "training") != "training":
             return events
     raise AssertionError("training never finished")
 
@@ -50,7 +54,7 @@ def test_presets_describe_every_notebook_experiment_with_bounds(host):
 def test_invalid_configuration_is_refused_with_the_field_named(host, params, field):
     reply = call(host, type="configure", preset="tanh-softmax", params={"train_size": 400, **params})
     assert reply["ok"] is False and field in reply["error"]
-    assert call(host, type="run")["error"].startswith("no training is configured")
+    assert call(host, type="run")["error"] == "Training is not running (it is empty)."
 
 
 def test_run_streams_iteration_and_evaluation_events_and_learns(host):
@@ -73,10 +77,10 @@ def test_should_stop_payload_pauses_between_batches_and_resume_continues(host):
     call(host, type="configure", preset="relu", params={"iterations": 2, "train_size": 400, "test_size": 100})
     calls = []
     reply = call(host, lambda: calls.append(1) or len(calls) > 5, type="run", max_seconds=10)
-    assert reply["state"] == "running" and not reply["done"]
+    assert "session" not in reply and state(host) == "training"  # held, not ended
     assert reply["events"][-1]["batch"] == 5  # five batches, then the flag held it
     reply = call(host, type="run", max_seconds=10)
-    assert reply["done"] and reply["state"] == "done"
+    assert reply["session"]["state"] == "done"
 
 
 def test_keyboard_interrupt_stops_cleanly_and_model_stays_usable(host):
@@ -84,11 +88,11 @@ def test_keyboard_interrupt_stops_cleanly_and_model_stays_usable(host):
     def interrupt():
         raise KeyboardInterrupt  # what Pyodide raises when the page writes the interrupt buffer
     reply = call(host, interrupt, type="run", max_seconds=10)
-    assert reply["ok"] and reply["state"] == "stopped"
+    assert reply["ok"] and reply["interrupted"] and state(host) == "training"  # the stop command follows
     stop = call(host, type="stop")
-    assert stop["ok"] and stop["event"]["type"] == "stopped"
+    assert stop["ok"] and stop["events"][0]["type"] == "evaluation" and stop["session"]["state"] == "stopped"
     assert call(host, np.zeros(784), type="predict")["ok"]
-    assert "stopped" in call(host, type="run")["error"]
+    assert call(host, type="run")["error"] == "Training is not running (it is stopped)."
 
 
 def test_interrupt_after_the_training_loop_is_a_stop_not_an_error(host, monkeypatch):
@@ -97,15 +101,16 @@ def test_interrupt_after_the_training_loop_is_a_stop_not_an_error(host, monkeypa
     def interrupted(events):
         raise KeyboardInterrupt
     monkeypatch.setattr(pynet.host, "coalesce", interrupted)
-    reply = call(host, type="run", max_seconds=10)
+    calls = []
+    reply = call(host, lambda: calls.append(1) or len(calls) > 3, type="run", max_seconds=10)
     monkeypatch.undo()
     assert_stopped_and_usable(host, reply)
 
 
 def assert_stopped_and_usable(host, run_reply):
-    assert run_reply["ok"] and run_reply["state"] == "stopped", run_reply
-    assert run_reply["events"] == [] and not run_reply["done"]
-    assert call(host, type="stop")["ok"]
+    assert run_reply["ok"] and run_reply["interrupted"], run_reply
+    assert run_reply["events"] == [] and state(host) == "training"
+    assert call(host, type="stop")["session"]["state"] == "stopped"
     assert call(host, np.zeros(784), type="predict")["ok"]
 
 

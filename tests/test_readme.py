@@ -99,9 +99,9 @@ def test_build_py_has_the_command_and_option_the_readme_runs():
 # ---------------------------------------------------------------- what the commands run needs
 
 def local_modules():
-    """Names the repository itself provides (pynet, build.py and its helpers, test helpers)."""
+    """Names the repository itself provides (pynet, build.py and its helpers, test and bench helpers)."""
     places = [ROOT, ROOT / "tests", ROOT / "tests" / "e2e", ROOT / "bench"]
-    return {path.stem for place in places for path in place.glob("*.py")} | {"pynet", "tests"}
+    return {path.stem for place in places for path in place.glob("*.py")} | {"pynet", "tests", "bench"}
 
 
 def imported_modules(files):

@@ -57,10 +57,11 @@ STARTED = """() => window.__pynet.phase() === 'training' || window.__pynet.metri
 class App:
     """The pynet page in one browser context, with everything it requested and logged."""
 
-    def __init__(self, browser, url, tmp_path=None):
+    def __init__(self, browser, url, tmp_path=None, **context_options):
         self.url = url
         self.origin = url.rstrip("/")
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
+                                           **context_options)
         self.page = self.context.new_page()
         self.page.add_init_script(LONGTASK_SCRIPT)
         self.requests, self.console_errors, self.page_errors = [], [], []

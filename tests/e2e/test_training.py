@@ -162,14 +162,17 @@ def test_the_matrix_product_library_is_named_and_can_be_pinned(browser, site_url
         page.close()
 
 
-def test_without_xnnpack_openblas_takes_over_silently(app_factory, serve_site, built_site, tmp_path):
-    # A site whose TF.js files are missing (a partial upload, say): the page still works, on OpenBLAS.
+def test_without_xnnpack_openblas_takes_over_and_the_footer_says_why(app_factory, serve_site, built_site, tmp_path):
+    # A site whose TF.js files are missing (a partial upload, say): the page still works, on OpenBLAS, with
+    # no alarm but a footer that names the missing file.
     site = tmp_path / "site"
     shutil.copytree(built_site, site)
     shutil.rmtree(site / "vendor" / "tfjs")
     app = app_factory(serve_site(site))
     app.page.wait_for_function(f"() => ({MATMUL})() !== null", timeout=60_000)
     assert app.page.evaluate(MATMUL) == "openblas"
+    assert app.tid("matmul").text_content() == ("Matrix products: OpenBLAS (XNNPACK not loaded: "
+                                                "vendor/tfjs/tf-core.es2017.min.js is not on the server (HTTP 404)).")
     app.train("tanh-softmax", iterations=5)
     app.wait_status("Done", timeout=120_000)
     assert app.error_text() == "" and app.page_errors == []

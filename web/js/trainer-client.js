@@ -1,98 +1,208 @@
-// Promise/event wrapper around the worker protocol documented at the top of worker.js.
-// Requests return promises; everything the worker announces on its own (progress, training
-// events, paused, done, errors...) is re-dispatched as DOM events with the message as `detail`.
-// A crashed or silent worker always ends in an "error" event with fatal = true, never a hang.
+// The page's end of the worker protocol documented at the top of worker.js, and the one place the page
+// learns what state things are in:
+// - `runtime`: 'loading' → 'ready' → 'broken' (a load failure, a crashed runtime, a worker that died).
+//   It is decided here, since only the page can see a worker die.
+// - `session`: the training session's latest snapshot, exactly as Python announced it (pynet/session.py
+//   owns that state machine; this is a copy, never edited here).
+// - `pending`: the request that will change the session (train, pause, resume, stop, import) while it is
+//   on its way, so the page can show "Stopping…" and refuse a second click.
+// Every change of the three fires one "change" event; page modules render from `phase` and `can()`.
+// Requests return promises that always resolve ({ok, ...}); the worker's own announcements (progress,
+// training events...) are re-dispatched as DOM events with the message as `detail`. A crashed, killed
+// or silent worker always ends in runtime 'broken' with a message, never a hang. `restart()` replaces
+// the worker; replies and events of the old one are dropped (replies resolve with `stale: true`).
 
 const INIT_SILENCE_MS = 150_000;   // no progress message for this long while loading = give up
+const SESSION_REQUESTS = new Set(['train', 'pause', 'resume', 'stop', 'import']);
 
 export class TrainerClient extends EventTarget {
   constructor() {
     super();
     this.worker = null;
+    this.generation = 0;
     this.nextId = 1;
     this.pending = new Map();
-    this.dead = false;
-    this.ready = false;
     // Shared memory lets the page reach Python while it is busy (pause/stop between batches,
     // interrupt a long batch). It needs a cross-origin isolated page (COOP/COEP headers).
     this.isolated = Boolean(self.crossOriginIsolated && typeof SharedArrayBuffer === 'function');
     this.control = this.isolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
     this.interrupt = this.isolated ? new Uint8Array(new SharedArrayBuffer(1)) : null;
+    this.reset();
   }
 
+  reset() {
+    this.runtime = 'loading';
+    this.failure = null;          // {message, phase, step} once broken
+    this.session = null;
+    this.sessionRequest = null;   // the session-changing request in flight
+    this.failedDuring = null;     // the session the worker had when it was lost
+  }
+
+  // ── state, as the page reads it ─────────────────────────────────────────────────────────────
+  /** One word for the page: the runtime's state until it is ready, then the session's. */
+  get phase() {
+    if (this.runtime !== 'ready') return this.runtime;
+    return this.session ? this.session.state : 'loading';
+  }
+
+  /** The session permits `action` now (and the runtime is up). */
+  permits(action) {
+    return this.runtime === 'ready' && Boolean(this.session) && this.session.permits.includes(action);
+  }
+
+  /** `action` may be asked for now: permitted, and no other session request is on its way. */
+  can(action) {
+    return this.permits(action) && !this.sessionRequest;
+  }
+
+  get dead() {
+    return this.runtime === 'broken';
+  }
+
+  changed(what) {
+    this.dispatchEvent(new CustomEvent('change', { detail: { what } }));
+  }
+
+  // ── the worker ──────────────────────────────────────────────────────────────────────────────
   start() {
-    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'pynet-python' });
-    this.worker.onmessage = (e) => this.onMessage(e.data);
+    const generation = ++this.generation;
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'pynet-python' });
+    this.worker = worker;
+    const current = () => generation === this.generation;
+    worker.onmessage = (e) => { if (current()) this.onMessage(e.data); };
     // Module load failures and uncaught exceptions in the worker land here.
-    this.worker.onerror = (e) => {
+    worker.onerror = (e) => {
       e.preventDefault();
+      if (!current()) return;
       const where = e.filename ? ` (${e.filename.split('/').pop()}:${e.lineno})` : '';
       // Chromium gives no message when a module worker's script fails to load or parse.
-      const why = e.message || (this.ready ? 'it stopped unexpectedly' : 'its script could not be loaded; rebuild the site with `python build.py`');
-      this.fail(`The Python worker crashed${where}: ${why}. Press Reset to start again.`);
+      const why = e.message || (this.runtime === 'ready' ? 'it stopped unexpectedly' : 'its script could not be loaded; rebuild the site with `python build.py`');
+      this.fail(`The Python worker crashed${where}: ${why}. Press Reset to start again.`, 'worker');
     };
-    this.worker.onmessageerror = () => this.fail('The Python worker sent a message that could not be read. Press Reset to start again.');
+    worker.onmessageerror = () => {
+      if (current()) this.fail('The Python worker sent a message that could not be read. Press Reset to start again.', 'worker');
+    };
+    this.lifeline = `pynet-worker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
     this.armWatchdog();
-    this.worker.postMessage({
+    worker.postMessage({
       type: 'init',
       control: this.control ? this.control.buffer : null,
       interrupt: this.interrupt ? this.interrupt.buffer : null,
+      lifeline: this.lifeline,
       // `?matmul=numpy|openblas|xnnpack` pins the matrix-product library, to measure what each brings.
       matmul: new URLSearchParams(self.location.search).get('matmul') || 'auto',
     });
+    this.changed('runtime');
+  }
+
+  /** A new worker with a clean slate: whatever the old one was doing is dropped. */
+  restart() {
+    this.terminate();
+    this.reset();
+    this.start();
+  }
+
+  terminate() {
+    this.generation++;   // from now on the old worker's messages, errors and lifeline are ignored
+    clearTimeout(this.watchdog);
+    this.rejectAll('Python was restarted.', { stale: true });
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  /** The worker holds its lifeline lock: queue on it; we get it only once the worker is gone. */
+  watchLifeline() {
+    if (!navigator.locks) return;
+    const generation = this.generation;
+    navigator.locks.request(this.lifeline, () => {
+      if (generation !== this.generation) return;
+      this.fail('The Python worker stopped unexpectedly (the browser ended it, for example when it ran out of memory).', 'lost');
+    }).catch(() => {});
   }
 
   armWatchdog() {
     clearTimeout(this.watchdog);
-    if (this.ready || this.dead) return;
+    if (this.runtime !== 'loading') return;
     this.watchdog = setTimeout(() => {
-      this.fail('Loading Python stopped making progress. Check your connection to this site and press Reset (or reload).');
+      this.fail('Loading Python stopped making progress. Check your connection to this site and press Reset (or reload).', 'init');
     }, INIT_SILENCE_MS);
   }
 
   onMessage(msg) {
     if (this.dead) return;
-    if (msg.type === 'reply') {
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      const { type, id, ...result } = msg;
-      p.resolve(result);
-      return;
-    }
-    if (msg.type === 'progress') this.armWatchdog();
-    if (msg.type === 'ready') {
-      this.ready = true;
-      clearTimeout(this.watchdog);
-    }
-    if (msg.type === 'error' && msg.fatal) {
-      clearTimeout(this.watchdog);
-      this.dead = true;
-      this.rejectAll(msg.message);
+    switch (msg.type) {
+      case 'reply': {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        const { type, id, ...result } = msg;
+        p.resolve(result);
+        return;
+      }
+      case 'lifeline':
+        this.watchLifeline();
+        return;
+      case 'progress':
+        this.armWatchdog();
+        break;
+      case 'session':
+        this.session = msg.session;
+        this.changed('session');
+        break;
+      case 'ready':
+        this.runtime = 'ready';
+        clearTimeout(this.watchdog);
+        this.dispatchEvent(new CustomEvent('ready', { detail: msg }));
+        this.changed('runtime');
+        return;
+      case 'error':
+        if (msg.fatal) {
+          this.fail(msg.message, msg.phase, msg.step);
+          return;
+        }
+        break;
+      default:
+        break;
     }
     this.dispatchEvent(new CustomEvent(msg.type, { detail: msg }));
   }
 
-  fail(message) {
+  /** The runtime is gone: every waiting request is answered, the page is told once. */
+  fail(message, phase, step) {
     if (this.dead) return;
-    this.dead = true;
+    if (this.runtime === 'ready') this.failedDuring = this.session;
+    this.runtime = 'broken';
+    this.failure = { message, phase, step };
+    this.sessionRequest = null;
     clearTimeout(this.watchdog);
     this.rejectAll(message);
-    this.dispatchEvent(new CustomEvent('error', { detail: { type: 'error', fatal: true, phase: 'worker', message } }));
+    this.changed('runtime');
   }
 
-  rejectAll(message) {
-    for (const p of this.pending.values()) p.resolve({ ok: false, error: message });
+  rejectAll(message, extra = {}) {
+    for (const p of this.pending.values()) p.resolve({ ok: false, error: message, ...extra });
     this.pending.clear();
   }
 
+  // ── requests ────────────────────────────────────────────────────────────────────────────────
   /** Send a request; resolves with the reply ({ok, ...}); never rejects. */
   request(type, data = {}, transfer = []) {
     if (this.dead || !this.worker) return Promise.resolve({ ok: false, error: 'Python is not running: press Reset.' });
     const id = this.nextId++;
-    return new Promise((resolve) => {
+    const reply = new Promise((resolve) => {
       this.pending.set(id, { resolve });
       this.worker.postMessage({ type, id, ...data }, transfer);
+    });
+    if (!SESSION_REQUESTS.has(type)) return reply;
+    const generation = this.generation;
+    this.sessionRequest = type;
+    this.changed('pending');
+    return reply.then((result) => {
+      if (generation === this.generation && this.sessionRequest === type) {
+        this.sessionRequest = null;
+        this.changed('pending');
+      }
+      return result;
     });
   }
 
@@ -100,6 +210,7 @@ export class TrainerClient extends EventTarget {
     if (this.control) Atomics.store(this.control, 0, value);
   }
 
+  /** @param {{kind?: string, preset: string, params: object}} config */
   train(config) {
     this.setControl(0);
     return this.request('train', config);
@@ -107,18 +218,18 @@ export class TrainerClient extends EventTarget {
 
   pause() {
     this.setControl(1);     // Python stops after the current batch...
-    this.worker?.postMessage({ type: 'pause' });   // ...and the worker stops calling it again
+    return this.request('pause');   // ...and the request makes it a pause
   }
 
   resume() {
     this.setControl(0);
-    this.worker?.postMessage({ type: 'resume' });
+    return this.request('resume');
   }
 
   stop() {
     this.setControl(2);
     if (this.interrupt) this.interrupt[0] = 2;   // SIGINT: a KeyboardInterrupt inside Python ends even a long batch
-    this.worker?.postMessage({ type: 'stop' });
+    return this.request('stop');
   }
 
   predict(pixels) { return this.request('predict', { pixels }); }
@@ -127,12 +238,4 @@ export class TrainerClient extends EventTarget {
   status() { return this.request('status'); }
   exportModel() { return this.request('export'); }
   importModel(bytes) { return this.request('import', { bytes }, [bytes.buffer]); }
-
-  terminate() {
-    clearTimeout(this.watchdog);
-    this.dead = true;
-    this.rejectAll('Python was restarted.');
-    this.worker?.terminate();
-    this.worker = null;
-  }
 }

@@ -2,60 +2,100 @@
  * pynet worker: runs Python (Pyodide) + NumPy + pynet off the main thread.
  *
  * Python side: one `pynet.host.Host` object; every command is `host.handle(message_json, payload)`
- * and returns a JSON string {"ok": true, ...} or {"ok": false, "error": "..."}.
+ * and returns a JSON string {"ok": true, ...} or {"ok": false, "error": "...", "refused"?: true}.
+ *
+ * ── The training session: one state machine, owned by Python ────────────────────────────────
+ * pynet/session.py decides what can be done and what it leads to; nobody else keeps a copy that could
+ * disagree. Every change comes back with the Python reply that made it and is relayed to the page at once
+ * as {type:'session', session}; the page draws its buttons from `session.permits`. A request the state
+ * does not permit is refused ({ok:false, refused:true, error}) and changes nothing.
+ *
+ *   state     permits                                               how it is left
+ *   empty     train, import                                         train → training, import → imported
+ *   training  pause, stop, predict, weights, samples                pause → paused, stop → stopped;
+ *             (the worker's run calls go on)                        the run calls → done | diverged | failed
+ *   paused    resume, stop, predict, weights, samples, export       resume → training, stop → stopped
+ *   stopped   train, import, predict, weights, samples, export      train → training, import → imported
+ *   done      (the same)                                            (the same)
+ *   failed    (the same: the model keeps its last complete step)    (the same)
+ *   imported  (the same)                                            (the same)
+ *   diverged  train, import                                         train → training, import → imported
+ *
+ * Before the session, the runtime: the page's TrainerClient owns `loading → ready → broken` (a load
+ * failure, a Python crash, the worker lost: only the page can see the last one). While not ready, nothing
+ * but Reset is possible. Reset is the page's: it replaces the worker, whose new session starts empty.
+ * A session snapshot: {state, version (bumped by every change), model_id (bumped by every new model: the
+ * page starts its charts afresh), kind ('preset' | 'import'; later kinds join in pynet/host.py), preset,
+ * iterations, parameters, permits: [...], message (why it diverged or failed)}.
  *
  * ── Page → worker ────────────────────────────────────────────────────────────────────────────
- *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, matmul?: string}
+ *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, matmul?: string, lifeline?: string}
  *        matmul:    which library does the large matrix products, loaded after Ready: 'auto' (default:
  *                   XNNPACK, else OpenBLAS, else NumPy), or only 'xnnpack', 'openblas' or 'numpy' (to
  *                   measure what each brings).
  *        control:   Int32Array(1) control word the page writes with Atomics: 0 run, 1 pause, 2 stop.
  *                   Python polls it between two batches through should_stop(), so pause/stop take
- *                   effect inside a run call (only when the page is cross-origin isolated).
+ *                   effect inside a run call (only when the page is cross-origin isolated). The page
+ *                   always sends the matching request after writing it; the request moves the state.
  *        interrupt: Uint8Array(1) given to pyodide.setInterruptBuffer; the page writes 2 (SIGINT) on
- *                   Stop so even a long batch ends at once (Python reports state "stopped").
- *   Requests (carry an `id`; answered by {type:'reply', id, ok, ...} exactly once):
- *   {id, type:'train', preset, params}   configure a fresh model and start training
+ *                   Stop so even a long batch ends at once (the run call ends early; the stop request,
+ *                   which follows, ends the training).
+ *        lifeline:  a Web Locks name the worker holds for as long as it lives, so the page learns when
+ *                   it is gone (killed, crashed) even though a dead worker sends nothing.
+ *   Requests (carry an `id`; answered by {type:'reply', id, ok, ...} exactly once, after any session
+ *   message they caused):
+ *   {id, type:'train', kind?, preset, params}   a fresh model, trained from now on (kind: 'preset')
+ *   {id, type:'pause'} {id, type:'resume'} {id, type:'stop'}   stop → the model is evaluated and kept
  *   {id, type:'predict', pixels: Float32Array(784)}
  *   {id, type:'weights', maxTiles}       first-layer weights as tiles
  *   {id, type:'samples', count}          test digits with predictions
  *   {id, type:'export'}                  → {filename, bytes: Uint8Array (transferred)}
  *   {id, type:'import', bytes: Uint8Array}
- *   {id, type:'status'}                  → Python's status, worker_state, matmul_kept (matrices XNNPACK
- *                                        keeps: the current training's batches)
- *   Commands (no reply; the outcome comes as an event): {type:'pause'}, {type:'resume'}, {type:'stop'}
+ *   {id, type:'status'}                  → Python's status and session, matmul_kept (matrices XNNPACK
+ *                                        keeps: the current training's batches), memory: bytes of the
+ *                                        WebAssembly memories {python, xnnpack} (they never shrink)
  *
  * ── Worker → page (events) ───────────────────────────────────────────────────────────────────
+ *   {type:'lifeline'}                    the worker holds the lifeline lock: the page may watch it
  *   {type:'progress', step:'runtime'|'numpy'|'pynet'|'data', fraction: 0..1 overall, note?}
  *   {type:'ready', presets:[...], info:{pyodide, numpy, isolated}}
- *   {type:'accelerated', matmul}         after Ready: which library now does the large matrix products
- *                                        ('xnnpack', 'openblas' or 'numpy'); why others were not used
- *                                        goes to the console
+ *   {type:'session', session}            the session changed (the first one comes before 'ready')
+ *   {type:'accelerated', matmul, notes}  after Ready: which library now does the large matrix products
+ *                                        ('xnnpack', 'openblas' or 'numpy'), and why the faster ones
+ *                                        were not used (notes: [...], empty when nothing failed)
  *   {type:'training', events:[...]}      Python's training events, throttled: at most one message
  *                                        per FLUSH_MS; every iteration/evaluation event is kept,
- *                                        only the latest "batch" event survives.
- *   {type:'paused', iteration} {type:'resumed'} {type:'stopped', iteration}
- *   {type:'done', event} {type:'diverged', iteration, message}
- *   {type:'error', message, detail?, fatal: bool, phase: 'init'|'training'|'python'}
- *        fatal = the worker is unusable (loading failed, Python crashed): the page offers Reset.
+ *                                        only the latest "batch" event survives. Stop's evaluation of
+ *                                        the model comes as an "evaluation" event.
+ *   {type:'error', message, detail?, fatal, phase: 'init'|'python'|'worker', step?}
+ *        fatal: Python is unusable (loading failed, the runtime crashed): the page offers Reset. Not
+ *        fatal: a bug in the worker itself. Training errors are not sent this way: the session fails,
+ *        and its message says why.
  */
+
+import {
+  digitsFault, firstUnusable, lastLine, packageFault, pythonMessage, runtimeFault, unreadableDigits,
+} from './load-faults.js';
 
 const RUN_SECONDS = 0.04;        // one run call; short so messages (pause, predict) are served quickly
 const FLUSH_MS = 100;            // at most ~10 training messages per second
 const TIMEOUTS = { runtime: 120_000, numpy: 120_000, pynet: 60_000, data: 60_000 };
 
 const PYODIDE_URL = new URL('../pyodide/', import.meta.url);
-const DATA_URL = new URL('../data/mnist-digits.bin', import.meta.url);
+// TF.js's files that XNNPACK's kernel needs (web/js/xnnpack-matmul.js), checked when it does not load.
+const XNNPACK_FILES = ['tf-core.es2017.min.js', 'tf-backend-wasm.es2017.min.js', 'tfjs-backend-wasm-simd.wasm'];
+const DATA_PATH = 'data/mnist-digits.bin';
+const DATA_URL = new URL(`../${DATA_PATH}`, import.meta.url);
 
 let pyodide = null;
 let hostProxy = null;            // the pynet.host.Host instance (a PyProxy)
-let handle = null;               // its handle method
+let handle = null;               // its handle method; null until Python is ready and once it is gone
+let broken = null;               // why Python is unusable, once it is
 let control = null;              // Int32Array on a SharedArrayBuffer, or null
 let interrupt = null;            // Uint8Array on a SharedArrayBuffer, or null
 let xnnpackMatmul = null;        // the XNNPACK product Python uses, once it does
-let state = 'loading';           // loading | idle | running | paused | stopped | done | diverged | broken
-let loopToken = 0;
-let lastIteration = null;
+let session = null;              // the last session snapshot Python announced (Python owns the state)
+let looping = false;             // a training loop is on (at most one)
 let pending = [];
 let lastFlush = 0;
 let stderrLines = [];
@@ -95,21 +135,22 @@ function isPythonError(err) {
   return pyodide && err instanceof pyodide.ffi.PythonError;
 }
 
-function lastLine(text) {
-  const lines = String(text || '').trim().split('\n').filter(Boolean);
-  return lines[lines.length - 1] || String(text);
-}
-
-/** Call host.handle; never throws. Returns the parsed reply. */
+/**
+ * Call host.handle; never throws. Returns the parsed reply, after relaying what it carries: its
+ * training events are queued, a session change is announced (after the events that led to it).
+ */
 function call(message, payload) {
-  const reply = callOnce(message, payload);
+  let reply = callOnce(message, payload);
   // A Stop interrupt that Python noticed only after its run call returned fires in the next Python code,
   // which may be this unrelated command. It was meant for training and is spent now: run the command again.
-  if (reply.interrupted && message.type !== 'run') return callOnce(message, payload);
+  if (reply.interrupted && message.type !== 'run') reply = callOnce(message, payload);
+  if (reply.events) queueEvents(reply.events);
+  if (reply.session) announce(reply.session);
   return reply;
 }
 
 function callOnce(message, payload) {
+  if (!handle) return { ok: false, error: broken || 'Python is still loading.' };
   // A stale Stop interrupt must not hit an unrelated command; a run call keeps it (that is its purpose).
   if (interrupt && message.type !== 'run') interrupt[0] = 0;
   let text;
@@ -118,26 +159,36 @@ function callOnce(message, payload) {
   } catch (err) {
     if (isPythonError(err)) {
       if (/KeyboardInterrupt/.test(err.message)) {
-        // The page's Stop interrupt landed outside the training loop.
-        if (message.type === 'run') return { ok: true, interrupted: true, events: [], state: 'stopped', done: false };
+        // The page's Stop interrupt landed outside the host's own handlers.
+        if (message.type === 'run') return { ok: true, interrupted: true, events: [] };
         return { ok: false, interrupted: true, error: 'Interrupted by Stop; try again.' };
       }
       return { ok: false, error: `Python error: ${lastLine(err.message)}`, detail: err.message };
     }
     // Anything else (e.g. a WebAssembly trap, out of memory) means the runtime is gone.
-    state = 'broken';
-    return {
-      ok: false,
-      fatal: true,
-      error: `The Python runtime crashed (${err && err.message ? err.message : err}). Press Reset to start again.`,
-      detail: err && err.stack,
-    };
+    die(`The Python runtime crashed (${err && err.message ? err.message : err}). `
+      + 'Press Reset to start again.', err && err.stack);
+    return { ok: false, error: broken };
   }
   try {
     return JSON.parse(text);
   } catch (err) {
     return { ok: false, error: 'Python sent a reply that is not JSON.', detail: String(text).slice(0, 2000) };
   }
+}
+
+/** Python can no longer be used: say so once; every later request gets the same answer. */
+function die(message, detail, phase = 'python', step) {
+  if (broken) return;
+  broken = message;
+  handle = null;
+  post({ type: 'error', fatal: true, phase, step, message, detail });
+}
+
+function announce(snapshot) {
+  session = snapshot;
+  flush(true);
+  post({ type: 'session', session: snapshot });
 }
 
 // ── loading ──────────────────────────────────────────────────────────────────────────────────
@@ -163,57 +214,82 @@ async function loadPackage(name, step, from, to) {
         errorCallback: (msg) => errors.push(String(msg)),
       }),
       TIMEOUTS[step],
-      `Loading ${name} took more than ${TIMEOUTS[step] / 1000} s. Check that the page's pyodide/ folder holds the ${name} wheel, then reload.`,
+      `Loading ${name} took more than ${TIMEOUTS[step] / 1000} s. Check the connection to this site, then press Reset.`,
     );
   } catch (err) {
     if (err instanceof StepError) throw err;
-    throw new StepError(missingMessage(name, err.message), `${err.message}\n${errors.join('\n')}`);
+    throw new StepError(await packageFault(PYODIDE_URL, name, err), `${err.message}\n${errors.join('\n')}`);
   } finally {
     stop();
   }
   if (!pyodide.loadedPackages[name]) {
-    throw new StepError(missingMessage(name, errors.join(' ')), errors.join('\n'));
+    throw new StepError(await packageFault(PYODIDE_URL, name, errors.join(' ')), errors.join('\n'));
   }
-}
-
-function missingMessage(name, why) {
-  if (name === 'numpy') {
-    return 'NumPy is missing from this build, so pynet cannot run. '
-      + 'Rebuild the site with a NumPy source — `python build.py --numpy-wheel PATH` with NumPy\'s Pyodide wheel, '
-      + 'or plain `python build.py` on a machine that can download it (not --allow-missing-numpy) — then reload this page.';
-  }
-  if (name === 'pynet') {
-    return `The pynet package could not be loaded (${lastLine(why) || 'not listed in pyodide-lock.json'}). `
-      + 'Rebuild the site with `python build.py`, then reload this page.';
-  }
-  return `Loading ${name} failed: ${lastLine(why)}`;
 }
 
 async function fetchDigits() {
-  const response = await withTimeout(fetch(DATA_URL), TIMEOUTS.data, 'Downloading the MNIST digits took too long.');
-  if (!response.ok) {
-    throw new StepError(`The MNIST digits file is missing (HTTP ${response.status} for data/mnist-digits.bin). Rebuild the site with \`python build.py\`.`);
+  let response;
+  try {
+    response = await withTimeout(fetch(DATA_URL), TIMEOUTS.data, 'Downloading the MNIST digits took too long. Check the connection, then press Reset.');
+  } catch (err) {
+    throw err instanceof StepError ? err : new StepError(digitsFault(DATA_PATH, null), err && err.message);
   }
-  const total = Number(response.headers.get('Content-Length')) || 0;
-  if (!response.body || !total) return new Uint8Array(await response.arrayBuffer());
-  const reader = response.body.getReader();
-  const chunks = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.length;
+  if (!response.ok) throw new StepError(digitsFault(DATA_PATH, response.status));
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (err) {
+    throw new StepError(digitsFault(DATA_PATH, null), err && err.message);
   }
-  const bytes = new Uint8Array(received);
-  let at = 0;
-  for (const c of chunks) { bytes.set(c, at); at += c.length; }
-  return bytes;
+}
+
+/**
+ * Pyodide 0.27 does not reject loadPyodide when its WebAssembly module fails to download or compile: it
+ * logs "wasm instantiation failed!" and the error with console.warn, and waits forever. Watch for that
+ * log while the runtime starts, so a broken runtime fails at once instead of after the timeout.
+ */
+function watchRuntimeFailure() {
+  const warn = console.warn;
+  let failed = false;
+  let reject;
+  const failure = new Promise((_, r) => { reject = r; });
+  console.warn = (...args) => {
+    warn.apply(console, args);
+    if (args[0] === 'wasm instantiation failed!') failed = true;
+    else if (failed) reject(Object.assign(args[0] instanceof Error ? args[0] : new Error(String(args[0])), { wasm: true }));
+  };
+  return { failure, restore: () => { console.warn = warn; } };
+}
+
+async function startRuntime() {
+  const stopCreep = creep('runtime', 0.02, 0.6);
+  const watch = watchRuntimeFailure();
+  try {
+    const { loadPyodide } = await withTimeout(
+      import('../pyodide/pyodide.mjs').catch((err) => { throw Object.assign(err, { file: 'pyodide/pyodide.mjs' }); }),
+      TIMEOUTS.runtime, 'Loading the Pyodide runtime took too long. Check the connection to this site, then press Reset.');
+    return await withTimeout(
+      Promise.race([watch.failure, loadPyodide({
+        indexURL: PYODIDE_URL.href,
+        lockFileURL: new URL('pyodide-lock.json', PYODIDE_URL).href,
+        packages: ['numpy', 'pynet'],
+        stdout: (line) => console.log(`[python] ${line}`),
+        stderr: (line) => { stderrLines.push(line); if (stderrLines.length > 50) stderrLines.shift(); },
+      })]),
+      TIMEOUTS.runtime,
+      'Starting the Pyodide runtime took more than two minutes. Press Reset to try again.');
+  } catch (err) {
+    if (err instanceof StepError) throw err;
+    throw new StepError(await runtimeFault(PYODIDE_URL, err), err && (err.stack || err.message));
+  } finally {
+    watch.restore();
+    stopCreep();
+  }
 }
 
 async function init(msg) {
   if (msg.control) control = new Int32Array(msg.control);
   if (msg.interrupt) interrupt = new Uint8Array(msg.interrupt);
+  holdLifeline(msg.lifeline);
   let step = 'runtime';
   let numpyVersion = '';
   // The digits download and the NumPy/pynet wheels start now, in parallel with the runtime's start
@@ -221,24 +297,7 @@ async function init(msg) {
   const digitsPromise = fetchDigits();
   digitsPromise.catch(() => {});  // reported where it is awaited
   try {
-    const stopCreep = creep('runtime', 0.02, 0.6);
-    try {
-      const { loadPyodide } = await withTimeout(
-        import('../pyodide/pyodide.mjs'), TIMEOUTS.runtime,
-        'Loading the Pyodide runtime took too long. Reload the page to try again.');
-      pyodide = await withTimeout(
-        loadPyodide({
-          indexURL: PYODIDE_URL.href,
-          lockFileURL: new URL('pyodide-lock.json', PYODIDE_URL).href,
-          packages: ['numpy', 'pynet'],
-          stdout: (line) => console.log(`[python] ${line}`),
-          stderr: (line) => { stderrLines.push(line); if (stderrLines.length > 50) stderrLines.shift(); },
-        }),
-        TIMEOUTS.runtime,
-        'Starting the Pyodide runtime took more than two minutes. Reload the page to try again.');
-    } finally {
-      stopCreep();
-    }
+    pyodide = await startRuntime();
     if (interrupt) pyodide.setInterruptBuffer(interrupt);
 
     // A package that failed inside loadPyodide is only logged there: check, and name the fix.
@@ -250,6 +309,7 @@ async function init(msg) {
     if (!pyodide.loadedPackages.pynet) await loadPackage('pynet', 'pynet', 0.8, 0.85);
 
     step = 'data';
+    post({ type: 'progress', step, fraction: 0.86 });
     const digits = await digitsPromise;
     post({ type: 'progress', step: 'data', fraction: 0.95, note: 'Preparing the digits…' });
     const ns = pyodide.globals.get('dict')();
@@ -265,14 +325,15 @@ async function init(msg) {
       handle = hostProxy.handle;
       numpyVersion = ns.get('numpy_version');
     } catch (err) {
-      throw new StepError(`pynet could not read the MNIST digits: ${lastLine(err.message)}`, err.message);
+      const message = /DataError/.test(err.message) ? unreadableDigits(DATA_PATH, pythonMessage(err.message))
+        : `pynet could not start: ${lastLine(err.message)}`;
+      throw new StepError(message, err.message);
     } finally {
       ns.destroy();
     }
 
-    const presets = call({ type: 'presets' });
+    const presets = call({ type: 'presets' });  // its reply also carries the first session snapshot
     if (!presets.ok) throw new StepError(`pynet could not list its networks: ${presets.error}`, presets.detail);
-    state = 'idle';
     post({ type: 'progress', step: 'data', fraction: 1 });
     post({
       type: 'ready',
@@ -281,16 +342,21 @@ async function init(msg) {
     });
     accelerate(msg.matmul || 'auto');  // not awaited: the page is usable (and may train) before it lands
   } catch (err) {
-    state = 'broken';
-    post({
-      type: 'error',
-      fatal: true,
-      phase: 'init',
-      step,
-      message: err instanceof StepError ? err.message : `Loading failed (${step}): ${lastLine(err && err.message)}`,
-      detail: [err && (err.detail || err.stack), stderrLines.join('\n')].filter(Boolean).join('\n'),
-    });
+    const message = err instanceof StepError ? err.message : `Loading failed (${step}): ${lastLine(err && err.message)}`;
+    die(message, [err && (err.detail || err.stack), stderrLines.join('\n')].filter(Boolean).join('\n'), 'init', step);
   }
+}
+
+/**
+ * Hold a Web Lock for as long as this worker lives. A worker that is killed or crashes sends nothing,
+ * but its locks are released: the page, queued on the same lock, learns at once that it is gone.
+ */
+function holdLifeline(name) {
+  if (!name || !self.navigator || !navigator.locks) return;
+  navigator.locks.request(name, () => {
+    post({ type: 'lifeline' });
+    return new Promise(() => {});  // held until the worker ends
+  }).catch(() => {});
 }
 
 /**
@@ -334,14 +400,24 @@ async function accelerate(choice) {
   if ((choice === 'auto' || choice === 'xnnpack') && await xnnpack()) matmul = 'xnnpack';
   else if ((choice === 'auto' || choice === 'openblas') && await openblas()) matmul = 'openblas';
   if (notes.length) console.info(`pynet: ${notes.join('; ')}; matrix products: ${matmul}.`);
-  post({ type: 'accelerated', matmul });
+  reportMatmul(matmul, notes);
+}
+
+/** Say which library does the products and why a faster one did not: name the file when one is at fault. */
+async function reportMatmul(matmul, notes) {
+  const xnnpackNote = notes.findIndex((n) => /^XNNPACK not loaded/.test(n));
+  if (xnnpackNote >= 0) {
+    const files = XNNPACK_FILES.map((f) => [`vendor/tfjs/${f}`, new URL(`../vendor/tfjs/${f}`, import.meta.url).href]);
+    const fault = await firstUnusable(files);
+    if (fault) notes[xnnpackNote] = `XNNPACK not loaded: ${fault}`;
+  }
+  post({ type: 'accelerated', matmul, notes });
 }
 
 // ── training loop ────────────────────────────────────────────────────────────────────────────
 
 function queueEvents(events) {
   for (const e of events) {
-    if (typeof e.iteration === 'number') lastIteration = e.iteration;
     if (e.type === 'batch') {
       // Only the newest batch event matters (it drives a progress bar): drop older ones.
       const i = pending.findIndex((p) => p.type === 'batch');
@@ -359,151 +435,94 @@ function flush(force) {
   lastFlush = now;
 }
 
-const shouldStop = () => (control !== null && Atomics.load(control, 0) !== 0) || state !== 'running';
+const shouldStop = () => control !== null && Atomics.load(control, 0) !== 0;
 
+/**
+ * Run calls one after the other while the session is training, yielding between two so the page's
+ * requests are served. The loop ends when Python's state leaves `training` (done, diverged, failed,
+ * paused, stopped), and also when the page asked for a pause or stop (control word, interrupt): its
+ * request is on its way and will move the state; resume starts the loop again.
+ */
 async function trainLoop() {
-  const token = ++loopToken;
-  while (state === 'running' && token === loopToken) {
-    const reply = call({ type: 'run', max_seconds: RUN_SECONDS }, shouldStop);
-    if (!reply.ok) {
-      flush(true);
-      const fatal = Boolean(reply.fatal);
-      state = fatal ? 'broken' : 'stopped';
-      post({ type: 'error', phase: 'training', fatal, message: reply.error, detail: reply.detail });
-      if (!fatal) post({ type: 'stopped', iteration: lastIteration });
-      return;
+  if (looping) return;
+  looping = true;
+  try {
+    while (session && session.state === 'training') {
+      const reply = call({ type: 'run', max_seconds: RUN_SECONDS }, shouldStop);
+      if (!reply.ok) {
+        if (reply.detail) console.warn('pynet: training failed:', reply.detail);
+        break;
+      }
+      if (reply.interrupted || shouldStop()) break;
+      flush(false);
+      await yieldToEvents();
     }
-    const events = reply.events || [];
-    queueEvents(events);
-    // Diverged first: Python's `done` is true for a diverged run as well.
-    if (reply.state === 'diverged' || events.some((e) => e.type === 'diverged')) {
-      state = 'diverged';
-      flush(true);
-      const d = events.find((e) => e.type === 'diverged') || {};
-      post({ type: 'diverged', iteration: d.iteration ?? lastIteration, message: d.message || 'the loss became NaN or infinite.' });
-      return;
-    }
-    if (reply.state === 'done' || reply.done) {
-      state = 'done';
-      flush(true);
-      post({ type: 'done', event: events.find((e) => e.type === 'done') || null });
-      return;
-    }
-    const word = control !== null ? Atomics.load(control, 0) : 0;
-    if (reply.state === 'stopped' && state === 'running' && word !== 1) {
-      // The Stop interrupt reached Python before the stop message reached us.
-      finishStop();
-      return;
-    }
-    flush(false);
-    await yieldToEvents();
+  } finally {
+    looping = false;
+    flush(true);
   }
 }
 
-/** End training for good: Python evaluates the model as it is and keeps it for predict/export. */
-function finishStop() {
-  state = 'stopped';
-  flush(true);
-  const r = call({ type: 'stop' });
-  if (r.ok && r.event) {
-    // The final evaluation updates the figures and the last chart point.
-    post({ type: 'training', events: [{ ...r.event, type: 'evaluation' }] });
-  } else if (!r.ok) {
-    post({ type: 'error', phase: 'training', fatal: Boolean(r.fatal), message: r.error, detail: r.detail });
-  }
-  post({ type: 'stopped', iteration: r.event ? r.event.iteration : lastIteration });
-}
+// ── requests ─────────────────────────────────────────────────────────────────────────────────
 
-// ── commands ─────────────────────────────────────────────────────────────────────────────────
+const REQUESTS = {
+  train(msg) {
+    pending = [];
+    const r = call({ type: 'configure', kind: msg.kind, preset: msg.preset, params: msg.params });
+    if (r.ok) queueMicrotask(trainLoop);
+    return r;
+  },
+  pause: () => call({ type: 'pause' }),
+  resume() {
+    const r = call({ type: 'resume' });
+    if (r.ok) queueMicrotask(trainLoop);
+    return r;
+  },
+  stop: () => call({ type: 'stop' }),
+  predict: (msg) => call({ type: 'predict' }, msg.pixels),
+  weights: (msg) => call({ type: 'weights', max_tiles: msg.maxTiles ?? 16 }),
+  samples: (msg) => call({ type: 'samples', count: msg.count ?? 20 }),
+  status: () => ({
+    ...call({ type: 'status' }),
+    matmul_kept: xnnpackMatmul ? xnnpackMatmul.kept() : 0,
+    memory: memory(),
+  }),
+  export() {
+    const r = call({ type: 'export' });
+    if (!r.ok) return r;
+    const bin = atob(r.bytes_b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return { ok: true, filename: r.filename, bytes, transfer: [bytes.buffer] };
+  },
+  import: (msg) => call({ type: 'import' }, msg.bytes),
+};
 
-function reply(id, result, transfer) {
-  post({ type: 'reply', id, ...result }, transfer);
-}
-
-function startTraining(msg) {
-  if (state === 'running' || state === 'paused') return { ok: false, error: 'Training is already in progress: stop it first.' };
-  if (control) Atomics.store(control, 0, 0);
-  if (interrupt) interrupt[0] = 0;
-  const result = call({ type: 'configure', preset: msg.preset, params: msg.params });
-  if (!result.ok) return result;
-  pending = [];
-  lastIteration = null;
-  state = 'running';
-  queueMicrotask(trainLoop);
-  return result;
-}
-
-function handleRequest(msg) {
-  switch (msg.type) {
-    case 'train':
-      return startTraining(msg);
-    case 'predict':
-      return call({ type: 'predict' }, msg.pixels);
-    case 'weights':
-      return call({ type: 'weights', max_tiles: msg.maxTiles ?? 16 });
-    case 'samples':
-      return call({ type: 'samples', count: msg.count ?? 20 });
-    case 'status':
-      return { ...call({ type: 'status' }), worker_state: state,
-               matmul_kept: xnnpackMatmul ? xnnpackMatmul.kept() : 0 };
-    case 'export': {
-      const r = call({ type: 'export' });
-      if (!r.ok) return r;
-      const bin = atob(r.bytes_b64);
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      return { ok: true, filename: r.filename, bytes, transfer: [bytes.buffer] };
-    }
-    case 'import': {
-      if (state === 'running' || state === 'paused') return { ok: false, error: 'Stop training before importing a model.' };
-      const r = call({ type: 'import' }, msg.bytes);
-      if (r.ok) state = 'idle';
-      return r;
-    }
-    default:
-      return { ok: false, error: `Unknown request "${msg.type}".` };
-  }
+/** Bytes of the worker's WebAssembly memories: Python's heap and, once loaded, XNNPACK's backend. */
+function memory() {
+  let xnnpack = null;
+  try {
+    const backend = globalThis.tf && globalThis.tf.findBackend('wasm');
+    xnnpack = backend && backend.wasm ? backend.wasm.HEAP8.buffer.byteLength : null;
+  } catch (err) { /* no backend: null */ }
+  return { python: pyodide && pyodide._module ? pyodide._module.HEAP8.buffer.byteLength : null, xnnpack };
 }
 
 self.onmessage = (event) => {
   const msg = event.data || {};
-  switch (msg.type) {
-    case 'init':
-      if (state === 'loading' && !pyodide) init(msg);
-      return;
-    case 'pause':
-      if (state === 'running') {
-        state = 'paused';
-        flush(true);
-        post({ type: 'paused', iteration: lastIteration });
-      }
-      return;
-    case 'resume':
-      if (state === 'paused') {
-        if (control) Atomics.store(control, 0, 0);
-        state = 'running';
-        post({ type: 'resumed' });
-        trainLoop();
-      }
-      return;
-    case 'stop':
-      if (state === 'running' || state === 'paused') finishStop();
-      if (interrupt) interrupt[0] = 0;
-      return;
-    default:
-      break;
-  }
-  if (msg.id === undefined) return;
-  if (!handle) {
-    reply(msg.id, { ok: false, error: state === 'broken' ? 'Python is not available: press Reset.' : 'Python is still loading.' });
+  if (msg.type === 'init') {
+    if (!pyodide && !broken) init(msg);
     return;
   }
-  const result = handleRequest(msg);
-  const { transfer, fatal, ...rest } = result;
-  reply(msg.id, rest, transfer);
-  if (fatal) post({ type: 'error', phase: 'python', fatal: true, message: result.error, detail: result.detail });
+  if (msg.id === undefined) return;
+  const request = Object.hasOwn(REQUESTS, msg.type) ? REQUESTS[msg.type] : null;
+  const result = !request ? { ok: false, error: `Unknown request "${msg.type}".` }
+    : handle ? request(msg) : { ok: false, error: broken || 'Python is still loading.' };
+  const { transfer, ...rest } = result;
+  post({ type: 'reply', id: msg.id, ...rest }, transfer);
 };
 
 self.addEventListener('unhandledrejection', (event) => {
-  post({ type: 'error', phase: 'python', fatal: false, message: `Unexpected error in the worker: ${event.reason && event.reason.message ? event.reason.message : event.reason}` });
+  const why = event.reason && event.reason.message ? event.reason.message : event.reason;
+  post({ type: 'error', fatal: false, phase: 'worker', message: `Unexpected error in the worker: ${why}` });
 });

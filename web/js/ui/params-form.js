@@ -1,7 +1,8 @@
 // Preset picker and hyper-parameter form, built entirely from the presets Python reports
 // (labels, ranges, help texts), so adding a preset in Python needs no change here.
 // Values are validated on every keystroke; the message sits next to the field and Train stays
-// disabled while anything is invalid.
+// disabled while anything is invalid. What the person typed is kept per preset, for as long as the page
+// lives: switching presets and back, or a new worker (Reset, a crash), gives their values back.
 
 import { validateAll } from './validation.js';
 
@@ -16,6 +17,7 @@ export class ParamsForm {
     this.onValidity = onValidity;
     this.presets = [];
     this.inputs = {};
+    this.typed = {};   // preset name -> {param: raw value} as last typed
     this.valid = false;
     this.enabled = false;
     els.select.addEventListener('change', () => this.renderPreset());
@@ -33,7 +35,7 @@ export class ParamsForm {
       if (p.cell) o.title = `Notebook cell: ${p.cell}`;
       return o;
     }));
-    const chosen = presets.find((p) => p.name === keep) || presets.find((p) => p.default) || presets[0];
+    const chosen = presets.find((p) => p.name === (this.chosen || keep)) || presets.find((p) => p.default) || presets[0];
     if (chosen) select.value = chosen.name;
     this.renderPreset();
   }
@@ -47,6 +49,7 @@ export class ParamsForm {
     const { grid, network, description, cell } = this.els;
     this.inputs = {};
     if (!p) { grid.replaceChildren(); return; }
+    this.chosen = p.name;
     network.textContent = p.network || '';
     description.textContent = p.description || '';
     if (cell) cell.textContent = p.cell ? `Notebook cell: “${p.cell}”` : '';
@@ -81,9 +84,10 @@ export class ParamsForm {
     message.setAttribute('aria-live', 'polite');
     input.setAttribute('aria-describedby', `${message.id} ${help.id}`);
 
+    const typed = (this.typed[this.chosen] || {})[name];
     if (spec.kind === 'bool') {
       input.type = 'checkbox';
-      input.checked = Boolean(spec.value);
+      input.checked = typed !== undefined ? Boolean(typed) : Boolean(spec.value);
       label.textContent = spec.label || name;
       const text = document.createElement('div');
       text.append(label, help);
@@ -93,7 +97,7 @@ export class ParamsForm {
       input.inputMode = spec.kind === 'int' ? 'numeric' : 'decimal';
       input.autocomplete = 'off';
       input.spellcheck = false;
-      input.value = String(spec.value);
+      input.value = typed !== undefined ? String(typed) : String(spec.value);
       label.textContent = spec.label || name;
       const allowed = rangeText(spec);
       if (allowed) {
@@ -119,7 +123,9 @@ export class ParamsForm {
   validate() {
     const p = this.preset;
     if (!p) { this.valid = false; this.onValidity(false); return; }
-    const { values, errors } = validateAll(p.params, this.raw());
+    const raw = this.raw();
+    this.typed[p.name] = raw;
+    const { values, errors } = validateAll(p.params, raw);
     for (const [name, { input, message }] of Object.entries(this.inputs)) {
       const err = errors[name] || '';
       message.textContent = err;

@@ -51,8 +51,10 @@ export class StatusView {
     if (note) this.detail.textContent = note;
   }
 
-  loadFailed() {
-    for (const li of Object.values(this.stepItems)) if (li.dataset.state === 'active') li.dataset.state = 'failed';
+  /** Loading stopped at `step` (else at the step under way): it is marked failed. */
+  loadFailed(step) {
+    const failed = this.stepItems[step] || Object.values(this.stepItems).find((li) => li.dataset.state === 'active');
+    if (failed) failed.dataset.state = 'failed';
     this.progress.hidden = true;
   }
 
@@ -87,4 +89,10 @@ export class StatusView {
     this.errorMessage.textContent = '';
     this.error.hidden = true;
   }
+}
+
+/** Python's messages are one line without a final stop; add one before appending more text. */
+export function sentence(text) {
+  const t = String(text || 'unknown error').trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
 }

@@ -1,0 +1,18 @@
+// Figures for the benchmark (bench/browser.py, bench/memory.py) and the curious, read through
+// window.__pynet.metrics(): when Ready came (ms since navigation), which library does the matrix products
+// ('xnnpack', 'openblas' or 'numpy'), the current run's iteration/evaluation events, and latencies (ms)
+// from a drawing's pointer input to the probability bars holding its prediction.
+
+export const metrics = {};
+
+/** A new worker: nothing measured yet. */
+export function resetMetrics() {
+  Object.assign(metrics, { readyAt: null, matmul: null, events: [], predictLatencies: [] });
+}
+
+/** A Train click: the events of the run before it no longer count (tests wait for this run's). */
+export function startRun() {
+  metrics.events = [];
+}
+
+resetMetrics();
