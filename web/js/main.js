@@ -12,6 +12,7 @@ import { paintGray } from './ui/pixels.js';
 import { ProbabilityView } from './ui/probabilities.js';
 import { WeightsView } from './ui/weights-view.js';
 import { SampleStrip } from './ui/sample-strip.js';
+import { keepOffline } from './offline.js';
 
 const $ = (id) => document.getElementById(id);
 const WEIGHTS_EVERY_MS = 1000;
@@ -118,6 +119,7 @@ function startClient() {
       .filter(Boolean).join(' · '));
     setPhase('ready');
     schedulePredict();
+    keepOffline(() => { $('offline-info').textContent = 'Works offline.'; });
   });
   on('training', (m) => {
     metrics.events.push(...m.events.filter((e) => e.type !== 'batch'));
