@@ -8,11 +8,13 @@
  *
  * - install:  every file of this build is fetched (revalidated with the server, never taken stale from the
  *             HTTP cache, and checked against its hash) into the cache `pynet-<version>`. One failure fails
- *             the install, and the previous version keeps serving.
- * - activate: caches of other versions are deleted; open pages are taken over. A page that was loaded
- *             from the previous version keeps running it; the next load gets this one.
- * - fetch:    same-origin GETs are answered from this version's cache. Files not in it (packages loaded
- *             on demand, such as OpenBLAS) come from the network and are kept for the next offline visit.
+ *             the install, and the previous version's copy stays.
+ * - activate: caches of other versions are deleted; open pages are taken over.
+ * - fetch:    while the network works, the browser answers as if there were no service worker (its HTTP
+ *             cache, revalidated with the server): every visit gets the server's current build, and starts
+ *             faster than from this copy (see bench/README.md, "Start-up"). Only the page itself is fetched
+ *             through here: when that fails, or the browser says it is offline, the page and then every
+ *             file it asks for come from this copy.
  *
  * Cached responses keep the headers the server sent (COOP, COEP, CORP, the Content-Security-Policy): a
  * page served from the cache is as isolated, and as restricted, as one served by the server.
@@ -41,31 +43,47 @@ self.addEventListener('activate', (event) => {
     for (const name of await caches.keys()) {
       if (name.startsWith('pynet-') && name !== CACHE) await caches.delete(name);
     }
+    // The page's request starts while this worker wakes up, instead of after.
+    await self.registration.navigationPreload?.enable();
     await self.clients.claim();
   })());
 });
 
+let networkDown = false;  // the last page request failed: answer from the copy until one succeeds
+
 self.addEventListener('fetch', (event) => {
-  const url = new URL(event.request.url);
-  if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
-  event.respondWith(respond(event.request, url));
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (request.mode === 'navigate') {
+    event.respondWith(navigate(event, url));
+  } else if (networkDown || !self.navigator.onLine) {
+    event.respondWith(fromCopy(request, url));
+  }
 });
 
-/** The page for navigations to the site's folder (any query: `?matmul=...`), else the file by path. */
+async function navigate(event, url) {
+  if (self.navigator.onLine) {
+    try {
+      const response = (await event.preloadResponse) || await fetch(event.request);
+      networkDown = false;
+      return response;
+    } catch (err) {
+      // the server cannot be reached: the copy answers
+    }
+  }
+  networkDown = true;
+  return fromCopy(event.request, url);
+}
+
+/** The page for requests of the site's folder (any query: `?matmul=...`), else the file by its path. */
 function cacheKey(request, url) {
   const folder = url.href.slice(0, url.href.length - url.search.length - url.hash.length);
   if (request.mode === 'navigate' && (folder === SCOPE || folder === PAGE)) return PAGE;
   return url.origin + url.pathname;
 }
 
-async function respond(request, url) {
-  const key = cacheKey(request, url);
-  const cache = await caches.open(CACHE);
-  const hit = await cache.match(key);
-  if (hit) return hit;
-  const response = await fetch(request);
-  if (response.ok && response.type === 'basic' && !request.headers.has('range')) {
-    cache.put(key, response.clone()).catch(() => {});  // a full disk must not fail the page's request
-  }
-  return response;
+async function fromCopy(request, url) {
+  const copy = await (await caches.open(CACHE)).match(cacheKey(request, url));
+  return copy || fetch(request);  // not in the copy (a package loaded on demand): the network, if any
 }

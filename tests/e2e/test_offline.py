@@ -9,6 +9,7 @@ from e2e_support import DIGITS, READY_TIMEOUT_MS, run_build
 
 pytestmark = pytest.mark.e2e
 
+BUILD_INFO = "async () => (await fetch('build-info.json')).json()"
 CACHES = "async () => (await caches.keys()).filter((name) => name.startsWith('pynet-')).sort()"
 
 
@@ -68,16 +69,18 @@ def test_a_new_build_replaces_the_old_copy(app_factory, serve_site, built_site, 
     new = build_version(site)
     assert new != old
 
-    # The next visit still runs the copy it finds, and the browser fetches the new worker, which copies the
-    # new build and deletes the old copy; the visit after runs the new build, verified file by file.
+    # The next visit runs the new build from the server, and the browser fetches the new worker, which
+    # copies the new build, verified file by file, and deletes the old copy.
     app.page.reload()
     app.wait_status("Ready", timeout=READY_TIMEOUT_MS)
+    assert app.page.evaluate(BUILD_INFO)["compiled_python"] is False
     app.page.wait_for_function(f"async () => JSON.stringify(await ({CACHES})()) === '[\"pynet-{new}\"]'",
                                timeout=120_000)
+    # Offline, the new copy runs: .py files and a lock that lists them.
+    app.context.set_offline(True)
     app.page.reload()
     app.wait_status("Ready", timeout=READY_TIMEOUT_MS)
-    info = app.page.evaluate("async () => (await fetch('build-info.json')).json()")
-    assert info["compiled_python"] is False
+    assert app.page.evaluate(BUILD_INFO)["compiled_python"] is False
     app.train("tanh-softmax", iterations=2)
     app.wait_status("Done", timeout=120_000)
     assert app.error_text() == "" and app.page_errors == []

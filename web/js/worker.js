@@ -194,21 +194,21 @@ async function fetchDigits() {
   if (!response.ok) {
     throw new StepError(`The MNIST digits file is missing (HTTP ${response.status} for data/mnist-digits.bin). Rebuild the site with \`python build.py\`.`);
   }
-  const total = Number(response.headers.get('Content-Length')) || 0;
-  if (!response.body || !total) return new Uint8Array(await response.arrayBuffer());
-  const reader = response.body.getReader();
-  const chunks = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.length;
+  return gunzip(new Uint8Array(await response.arrayBuffer()));
+}
+
+/**
+ * The digits file unzipped by the browser's zlib while Pyodide starts, rather than by Python's after it.
+ * A file that does not unzip goes to Python as it is: pynet.data then says what is wrong with it.
+ */
+async function gunzip(bytes) {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b || typeof DecompressionStream !== 'function') return bytes;
+  try {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch {
+    return bytes;
   }
-  const bytes = new Uint8Array(received);
-  let at = 0;
-  for (const c of chunks) { bytes.set(c, at); at += c.length; }
-  return bytes;
 }
 
 async function init(msg) {

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from . import digits, lockfile, offline, packages, pynet_wheel, pyc, vendor
-from .common import (BUILD_CODE, DEFAULT_OUT, DIGITS_REL, ROOT, STAMP_NAME, WEB, digest, files_digest, log,
-                     sha256_file, warn)
+from .common import (BUILD_CODE, DEFAULT_OUT, DIGITS_REL, ROOT, STAMP_NAME, WEB, copy_if_changed, digest,
+                     files_digest, log, sha256_file, warn)
 
 
 class Stamp:
@@ -106,7 +106,6 @@ def step_stdlib(out, compiler):
 
 
 def step_runtime(out):
-    from .common import copy_if_changed
     for src, rel in vendor.runtime_files():
         copy_if_changed(src, out / rel)
     return [rel for _, rel in vendor.runtime_files()], {}
