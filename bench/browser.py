@@ -24,7 +24,6 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +31,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
 
-import build  # noqa: E402  (the repository's build.py: make_server, DIGITS_REL)
+import build  # noqa: E402  (the repository's build.py: DIGITS_REL, DEFAULT_OUT)
 import drawn  # noqa: E402  (bench/drawn.py: the drawn-digit set read by each preset)
 import responsiveness  # noqa: E402  (bench/responsiveness.py: the no-op build, the page while training)
+import startup  # noqa: E402  (time to Ready against its floor)
 from e2e_support import CHROMIUM_FLAGS, DIGITS, STARTED, App  # noqa: E402
 import memory  # noqa: E402  (bench/memory.py)
 from pynet.data import load_mnist  # noqa: E402
@@ -110,16 +110,7 @@ def ensure_site(site, skip_build):
         sys.exit(f"{site} has no {build.DIGITS_REL}: build the site first (python build.py)")
 
 
-@contextmanager
-def serving(site):
-    server = build.make_server(site, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+serving = startup.serving
 
 
 def chromium_path(option):
@@ -127,39 +118,6 @@ def chromium_path(option):
         if candidate and Path(candidate).is_file():
             return candidate
     return None  # Playwright's own build, if installed
-
-
-# ---------------------------------------------------------------- time to Ready
-
-def load_until_ready(page, url):
-    """Navigate and return readyAt: ms from navigation start to the worker's ready message."""
-    page.goto(url)
-    page.wait_for_function(READY_AT, timeout=READY_TIMEOUT_MS)
-    return page.evaluate("window.__pynet.metrics().readyAt")
-
-
-def time_to_ready(pw, url, chromium, reps):
-    """Cold and warm readyAt. Incognito contexts do not keep the 10 MB wasm in their HTTP cache, so each rep
-    gets a persistent profile in a new directory (cold: empty cache), then opens the page again in a new tab
-    of that profile (warm: what a returning visitor gets)."""
-    cold, warm = [], []
-    for rep in range(reps):
-        with tempfile.TemporaryDirectory(prefix="pynet-bench-profile-") as profile:
-            context = pw.chromium.launch_persistent_context(
-                profile, executable_path=chromium, headless=True, args=CHROMIUM_FLAGS, viewport=VIEWPORT)
-            try:
-                page = context.pages[0] if context.pages else context.new_page()
-                cold.append(load_until_ready(page, url))
-                # The matrix-product library loads after Ready: let it land in the cache too, then close
-                # this tab's worker.
-                page.wait_for_function(MATMUL_SETTLED, timeout=READY_TIMEOUT_MS)
-                page.wait_for_timeout(500)
-                page.close()
-                warm.append(load_until_ready(context.new_page(), url))
-            finally:
-                context.close()
-        log(f"  ready, rep {rep + 1}: cold {cold[-1]:,.0f} ms, warm {warm[-1]:,.0f} ms")
-    return {"cold_ms": cold, "warm_ms": warm, "cold_median_ms": median(cold), "warm_median_ms": median(warm)}
 
 
 # ---------------------------------------------------------------- training in the page
@@ -500,12 +458,9 @@ def report(result):
     else:
         lines.append(f"No peer figures: {peers.get('error', 'skipped')}.")
     lines += ["", "## Start-up, drawing, accuracy", ""]
-    ready = result.get("ready")
-    if ready:
-        runs = {kind: ", ".join(fmt(v) for v in ready[f"{kind}_ms"]) for kind in ("cold", "warm")}
-        lines.append(f"- Time to Ready (navigation start to the worker's ready message; files from 127.0.0.1): "
-                     f"cold HTTP cache {fmt(ready['cold_median_ms'])} ms (runs: {runs['cold']}), "
-                     f"warm {fmt(ready['warm_median_ms'])} ms (runs: {runs['warm']}).")
+    if result.get("startup"):
+        lines += ["Time to Ready (navigation start to the ready message; files from 127.0.0.1; `bench/startup.py`):",
+                  "", *startup.report_lines(result["startup"]), ""]
     draw = result.get("drawing")
     if draw:
         lines.append(f"- Drawing to probabilities on screen, trained `conv` model, pointer at "
@@ -609,8 +564,9 @@ def main(argv=None):
         try:
             result["environment"] = environment(browser, args.site)
             log(f"Serving {args.site} at {url}; Chromium {browser.version}; {args.reps} rep(s)")
-            log("Time to Ready (cold and warm HTTP cache):")
-            result["ready"] = time_to_ready(pw, url, chromium, args.reps)
+            log("Time to Ready, against its floor (cold and warm caches):")
+            result["startup"] = startup.bench_startup(pw, chromium, args.site, args.reps)
+            result["ready"] = result["startup"]["page"]
             log("Training (worker as shipped with XNNPACK, with OpenBLAS, with NumPy only, native CPython):")
             result["training"] = bench_training(browser, url, args.presets, data, args)
             if args.data_order:

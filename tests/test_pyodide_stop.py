@@ -76,12 +76,12 @@ print("REPORT " + json.dumps(report))
 
 
 def numpy_wheel():
-    spec = importlib.util.spec_from_file_location("pynet_build_script", REPO / "build.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
+    sys.path.insert(0, str(REPO / "web"))
+    from sitebuild.common import cache_dir
+    from sitebuild.vendor import load_lock
     if not (REPO / "node_modules" / "pyodide" / "pyodide.mjs").is_file():
         pytest.skip("node_modules is absent: run `npm ci`")
-    wheel = build.cache_dir() / build.load_lock()["packages"]["numpy"]["file_name"]
+    wheel = cache_dir() / load_lock()["packages"]["numpy"]["file_name"]
     if not wheel.is_file():
         pytest.skip(f"the NumPy wheel for Pyodide is not in {wheel.parent}: run `python build.py` once")
     return wheel

@@ -48,6 +48,15 @@ try {
 """
 
 
+# Content-Security-Policy violations in the page, recorded from the very start (a worker's are logged to the
+# console, which App records as well).
+CSP_SCRIPT = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation',
+  (e) => window.__cspViolations.push(`${e.effectiveDirective} ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`));
+"""
+
+
 # A Train click was taken: the run is on, has produced events (metrics().events is reset by the click), or
 # was refused with a message. Until then the page still shows the previous run's ending.
 STARTED = """() => window.__pynet.phase() === 'training' || window.__pynet.metrics().events.length > 0
@@ -64,6 +73,7 @@ class App:
                                            **context_options)
         self.page = self.context.new_page()
         self.page.add_init_script(LONGTASK_SCRIPT)
+        self.page.add_init_script(CSP_SCRIPT)
         self.requests, self.console_errors, self.page_errors = [], [], []
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
@@ -167,6 +177,9 @@ class App:
     def long_tasks(self, since=0):
         """Durations (ms) of main-thread tasks over 50 ms that started after `since` (performance.now())."""
         return [d for start, d in self.page.evaluate("window.__longTasks || []") if start >= since]
+
+    def csp_violations(self):
+        return self.page.evaluate("window.__cspViolations || []")
 
     def foreign_requests(self):
         return [u for u in self.requests

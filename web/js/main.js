@@ -25,12 +25,15 @@ import { DrawPad } from './ui/draw-pad.js';
 import { ProbabilityView } from './ui/probabilities.js';
 import { WeightsView } from './ui/weights-view.js';
 import { SampleStrip } from './ui/sample-strip.js';
+import { keepOffline } from './offline.js';
 
 const $ = (id) => document.getElementById(id);
 
 const client = new TrainerClient();
 client.addEventListener('change', (e) => { if (e.detail.what === 'runtime' && client.runtime === 'loading') resetMetrics(); });
 client.addEventListener('ready', () => { metrics.readyAt = performance.now(); });
+// The site is copied for offline use once Python is up, so that the copy never slows its start.
+client.addEventListener('ready', () => keepOffline(() => { $('offline-info').textContent = 'Works offline.'; }), { once: true });
 client.addEventListener('accelerated', (e) => { metrics.matmul = e.detail.matmul || 'numpy'; });
 
 const status = new StatusView({

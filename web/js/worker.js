@@ -235,10 +235,26 @@ async function fetchDigits() {
     throw err instanceof StepError ? err : new StepError(digitsFault(DATA_PATH, null), err && err.message);
   }
   if (!response.ok) throw new StepError(digitsFault(DATA_PATH, response.status));
+  let bytes;
   try {
-    return new Uint8Array(await response.arrayBuffer());
+    bytes = new Uint8Array(await response.arrayBuffer());
   } catch (err) {
     throw new StepError(digitsFault(DATA_PATH, null), err && err.message);
+  }
+  return gunzip(bytes);
+}
+
+/**
+ * The digits file unzipped by the browser's zlib while Pyodide starts, rather than by Python's after it.
+ * A file that does not unzip goes to Python as it is: pynet.data then says what is wrong with it.
+ */
+async function gunzip(bytes) {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b || typeof DecompressionStream !== 'function') return bytes;
+  try {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch {
+    return bytes;
   }
 }
 

@@ -1,0 +1,86 @@
+"""Offline: after one visit the page starts, trains and draws with the network off, from the service worker's
+copy of the build; a new build replaces that copy."""
+import json
+import shutil
+
+import pytest
+
+from e2e_support import DIGITS, READY_TIMEOUT_MS, run_build
+
+pytestmark = pytest.mark.e2e
+
+BUILD_INFO = "async () => (await fetch('build-info.json')).json()"
+CACHES = "async () => (await caches.keys()).filter((name) => name.startsWith('pynet-')).sort()"
+
+
+def wait_kept(app):
+    """Until the service worker holds a complete copy of the build and serves this page."""
+    app.page.wait_for_function(
+        "() => document.querySelector('[data-testid=offline]').textContent.includes('offline')"
+        " && navigator.serviceWorker.controller !== null", timeout=120_000)
+
+
+def build_version(site):
+    """The version the build stamped into its service worker (a hash of every file's hash)."""
+    return json.loads((site / ".build-stamp.json").read_text())["offline"]["version"]
+
+
+def test_after_one_visit_the_page_works_offline(app_factory, built_site, site_url):
+    app = app_factory(site_url)
+    wait_kept(app)
+    assert app.page.evaluate(CACHES) == [f"pynet-{build_version(built_site)}"]
+
+    app.context.set_offline(True)
+    responses = []
+    app.page.on("response", lambda r: responses.append(r))
+    app.page.reload()
+    app.wait_status("Ready", timeout=READY_TIMEOUT_MS)
+    # The cached responses kept their headers: the page is still cross-origin isolated.
+    assert app.page.evaluate("crossOriginIsolated") is True
+    app.page.wait_for_function("() => window.__pynet.metrics().matmul !== null", timeout=60_000)
+    assert app.page.evaluate("window.__pynet.metrics().matmul") == "xnnpack"  # TF.js's kernel, offline
+    fetched = {r.url.rsplit("/", 1)[-1] for r in responses}
+    for part in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json", "mnist-digits.bin",
+                 "tfjs-backend-wasm-simd.wasm"):
+        assert part in fetched, part
+    assert all(r.from_service_worker and r.ok for r in responses), [(r.url, r.status) for r in responses]
+
+    app.train("tanh-softmax", iterations=5)
+    app.wait_status("Done", timeout=120_000)
+    assert app.accuracy("test") > 0.3
+    app.draw(DIGITS[1])
+    app.wait_prediction()
+    assert abs(sum(float(p["p"]) for p in app.probabilities()) - 1) < 1e-3
+    assert app.error_text() == "" and app.page_errors == []
+    assert app.console_errors == [], app.console_errors
+
+
+def test_a_new_build_replaces_the_old_copy(app_factory, serve_site, built_site, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    app = app_factory(serve_site(site))
+    wait_kept(app)
+    old = build_version(site)
+    assert app.page.evaluate(CACHES) == [f"pynet-{old}"]
+
+    # A rebuild that changes the Python archives (.py instead of bytecode: new files, a new lock).
+    result = run_build(site, ["--no-pyc"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    new = build_version(site)
+    assert new != old
+
+    # The next visit runs the new build from the server, and the browser fetches the new worker, which
+    # copies the new build, verified file by file, and deletes the old copy.
+    app.page.reload()
+    app.wait_status("Ready", timeout=READY_TIMEOUT_MS)
+    assert app.page.evaluate(BUILD_INFO)["compiled_python"] is False
+    app.page.wait_for_function(f"async () => JSON.stringify(await ({CACHES})()) === '[\"pynet-{new}\"]'",
+                               timeout=120_000)
+    # Offline, the new copy runs: .py files and a lock that lists them.
+    app.context.set_offline(True)
+    app.page.reload()
+    app.wait_status("Ready", timeout=READY_TIMEOUT_MS)
+    assert app.page.evaluate(BUILD_INFO)["compiled_python"] is False
+    app.train("tanh-softmax", iterations=2)
+    app.wait_status("Done", timeout=120_000)
+    assert app.error_text() == "" and app.page_errors == []
