@@ -50,11 +50,12 @@ STAMP_NAME = ".build-stamp.json"
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
 UPLOT_FILES = ("uPlot.esm.js", "uPlot.min.css")
 # XNNPACK's SIMD matrix product for the worker (web/js/xnnpack-matmul.js): TF.js core and its WebAssembly
-# backend, the UMD builds (the ES builds import Node modules) and only the SIMD binary (without SIMD the
-# worker uses OpenBLAS instead).
+# backend, the UMD builds (the ES builds import Node modules) and only the SIMD binaries, one-thread and
+# threaded (without SIMD the worker uses OpenBLAS instead).
 TFJS_FILES = (("@tensorflow/tfjs-core", "tf-core.es2017.min.js"),
               ("@tensorflow/tfjs-backend-wasm", "tf-backend-wasm.es2017.min.js"),
-              ("@tensorflow/tfjs-backend-wasm", "tfjs-backend-wasm-simd.wasm"))
+              ("@tensorflow/tfjs-backend-wasm", "tfjs-backend-wasm-simd.wasm"),
+              ("@tensorflow/tfjs-backend-wasm", "tfjs-backend-wasm-threaded-simd.wasm"))
 NODE_PACKAGES = ("pyodide", "uplot", "mnist", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm")
 
 CDN_URL = "https://cdn.jsdelivr.net/pyodide/v{version}/full/{file_name}"

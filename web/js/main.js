@@ -50,7 +50,7 @@ const pad = new DrawPad($('draw-canvas'), {
 // which library does the matrix products ('xnnpack', 'openblas' or 'numpy'), every iteration/evaluation
 // event, and latencies (ms) from a drawing's pointer input to the probability bars holding its prediction.
 let metrics = null;
-const resetMetrics = () => { metrics = { readyAt: null, matmul: null, events: [], predictLatencies: [] }; };
+const resetMetrics = () => { metrics = { readyAt: null, matmul: null, matmulThreads: null, events: [], predictLatencies: [] }; };
 resetMetrics();
 let inputAt = null;   // when the oldest drawing change not yet sent to the network happened
 
@@ -105,10 +105,13 @@ function startClient() {
   on('progress', (m) => status.loading(m.step, m.fraction, m.note));
   on('accelerated', (m) => {
     metrics.matmul = m.matmul || 'numpy';
+    metrics.matmulThreads = m.threads || 1;
     const name = { xnnpack: 'XNNPACK', openblas: 'OpenBLAS' }[metrics.matmul];
     if (name) status.addDetail(`matrix products: ${name}`);
-    // Also in the footer, which training does not rewrite.
-    $('matmul-info').textContent = `Matrix products: ${name || "NumPy's own"}.`;
+    // Also in the footer, which training does not rewrite, with XNNPACK's threads and why only one.
+    const threads = metrics.matmul !== 'xnnpack' ? ''
+      : m.threads > 1 ? ` on ${m.threads} threads` : ` on one thread (${m.oneThreadWhy || 'one core'})`;
+    $('matmul-info').textContent = `Matrix products: ${name || "NumPy's own"}${threads}.`;
   });
   on('ready', (m) => {
     metrics.readyAt = performance.now();

@@ -33,12 +33,15 @@ export class TrainerClient extends EventTarget {
     };
     this.worker.onmessageerror = () => this.fail('The Python worker sent a message that could not be read. Press Reset to start again.');
     this.armWatchdog();
+    const query = new URLSearchParams(self.location.search);
     this.worker.postMessage({
       type: 'init',
       control: this.control ? this.control.buffer : null,
       interrupt: this.interrupt ? this.interrupt.buffer : null,
-      // `?matmul=numpy|openblas|xnnpack` pins the matrix-product library, to measure what each brings.
-      matmul: new URLSearchParams(self.location.search).get('matmul') || 'auto',
+      // `?matmul=numpy|openblas|xnnpack` pins the matrix-product library, `?threads=1` XNNPACK's one-thread
+      // build, to measure what each brings.
+      matmul: query.get('matmul') || 'auto',
+      threads: Number(query.get('threads')) || 0,
     });
   }
 

@@ -5,10 +5,12 @@
  * and returns a JSON string {"ok": true, ...} or {"ok": false, "error": "..."}.
  *
  * ── Page → worker ────────────────────────────────────────────────────────────────────────────
- *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, matmul?: string}
+ *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, matmul?: string, threads?: number}
  *        matmul:    which library does the large matrix products, loaded after Ready: 'auto' (default:
  *                   XNNPACK, else OpenBLAS, else NumPy), or only 'xnnpack', 'openblas' or 'numpy' (to
  *                   measure what each brings).
+ *        threads:   XNNPACK's threads: 0 (default) one per core where the page is cross-origin isolated,
+ *                   1 its one-thread build (to measure what threads bring).
  *        control:   Int32Array(1) control word the page writes with Atomics: 0 run, 1 pause, 2 stop.
  *                   Python polls it between two batches through should_stop(), so pause/stop take
  *                   effect inside a run call (only when the page is cross-origin isolated).
@@ -28,9 +30,10 @@
  * ── Worker → page (events) ───────────────────────────────────────────────────────────────────
  *   {type:'progress', step:'runtime'|'numpy'|'pynet'|'data', fraction: 0..1 overall, note?}
  *   {type:'ready', presets:[...], info:{pyodide, numpy, isolated}}
- *   {type:'accelerated', matmul}         after Ready: which library now does the large matrix products
- *                                        ('xnnpack', 'openblas' or 'numpy'); why others were not used
- *                                        goes to the console
+ *   {type:'accelerated', matmul, threads, oneThreadWhy}
+ *                                        after Ready: which library now does the large matrix products
+ *                                        ('xnnpack', 'openblas' or 'numpy') on how many threads, and why
+ *                                        one only ('' if not); why others were not used goes to the console
  *   {type:'training', events:[...]}      Python's training events, throttled: at most one message
  *                                        per FLUSH_MS; every iteration/evaluation event is kept,
  *                                        only the latest "batch" event survives.
@@ -279,7 +282,7 @@ async function init(msg) {
       presets: presets.presets,
       info: { pyodide: pyodide.version, numpy: numpyVersion, isolated: Boolean(control) },
     });
-    accelerate(msg.matmul || 'auto');  // not awaited: the page is usable (and may train) before it lands
+    accelerate(msg.matmul || 'auto', Number(msg.threads) || 0);  // not awaited: the page is usable (and may train) before it lands
   } catch (err) {
     state = 'broken';
     post({
@@ -296,10 +299,11 @@ async function init(msg) {
 /**
  * pynet's large matrix products go through pynet.blas, where a faster library than NumPy's own loop
  * can take them over: XNNPACK's SIMD kernel (web/js/xnnpack-matmul.js, ~3x OpenBLAS on the dense
- * layers), else Pyodide's OpenBLAS (6 MB, 2-5x NumPy), else NumPy. It loads after Ready so it never
- * delays the page, and is switched on between two training steps once it passed pynet's self-check.
+ * layers) on `threads` threads (0: one per core, where the page is cross-origin isolated), else
+ * Pyodide's OpenBLAS (6 MB, 2-5x NumPy), else NumPy. It loads after Ready so it never delays the page,
+ * and is switched on between two training steps once it passed pynet's self-check.
  */
-async function accelerate(choice) {
+async function accelerate(choice, threads) {
   const notes = [];
   const enable = (name, payload) => {
     const reply = call({ type: 'accelerate', name }, payload);
@@ -310,7 +314,8 @@ async function accelerate(choice) {
   const xnnpack = async () => {
     try {
       const { loadMatmul } = await import('./xnnpack-matmul.js');
-      const matmul = await loadMatmul(pyodide);
+      const matmul = await loadMatmul(pyodide, { threads });
+      if (matmul.oneThreadWhy) notes.push(`XNNPACK runs on one thread: ${matmul.oneThreadWhy}`);
       if (!enable('xnnpack', matmul)) return false;
       xnnpackMatmul = matmul;
       return true;
@@ -334,7 +339,8 @@ async function accelerate(choice) {
   if ((choice === 'auto' || choice === 'xnnpack') && await xnnpack()) matmul = 'xnnpack';
   else if ((choice === 'auto' || choice === 'openblas') && await openblas()) matmul = 'openblas';
   if (notes.length) console.info(`pynet: ${notes.join('; ')}; matrix products: ${matmul}.`);
-  post({ type: 'accelerated', matmul });
+  post({ type: 'accelerated', matmul, threads: xnnpackMatmul ? xnnpackMatmul.threads : 1,
+         oneThreadWhy: xnnpackMatmul ? xnnpackMatmul.oneThreadWhy : '' });
 }
 
 // ── training loop ────────────────────────────────────────────────────────────────────────────
