@@ -35,6 +35,7 @@ import build  # noqa: E402  (the repository's build.py: DIGITS_REL, DEFAULT_OUT)
 import drawn  # noqa: E402  (bench/drawn.py: the drawn-digit set read by each preset)
 import responsiveness  # noqa: E402  (bench/responsiveness.py: the no-op build, the page while training)
 import startup  # noqa: E402  (time to Ready against its floor)
+import threads  # noqa: E402  (bench/threads.py: XNNPACK on every core against one thread)
 from e2e_support import CHROMIUM_FLAGS, DIGITS, STARTED, App  # noqa: E402
 import memory  # noqa: E402  (bench/memory.py)
 from pynet.data import load_mnist  # noqa: E402
@@ -122,10 +123,10 @@ def chromium_path(option):
 
 # ---------------------------------------------------------------- training in the page
 
-# Bench modes: the page as a visitor gets it, and pinned to each slower matrix-product library (the levers):
-# (query string, the library the page should then report).
+# Bench modes: the page as a visitor gets it, and pinned to each slower matrix-product library (the levers)
+# or to XNNPACK's one-thread build: (query string, the library the page should then report).
 MODES = {"worker": ("", "xnnpack"), "worker_openblas": ("?matmul=openblas", "openblas"),
-         "worker_numpy": ("?matmul=numpy", "numpy")}
+         "worker_numpy": ("?matmul=numpy", "numpy"), **threads.MODE}
 
 
 def open_app(browser, url, mode):
@@ -175,35 +176,37 @@ def summarise_runs(runs):
             "problems": sorted({r["outcome"] for r in runs if r["outcome"] != "done"}), "runs": runs}
 
 
-def bench_training(browser, url, presets, data, args):
+def bench_training(browser, url, presets, data, args, modes=tuple(MODES)):
     """Per rep: every preset in the page as shipped (XNNPACK), with OpenBLAS instead, with NumPy's own
-    product (the levers), then natively. Repetition is the outer loop so that a busy spell of the machine
-    hits all alike."""
-    runs = {p: {m: [] for m in [*MODES, "native"]} for p in presets}
+    product (the levers), on XNNPACK's one thread (`modes`: which of these), then natively. Repetition
+    is the outer loop so that a busy spell of the machine hits all alike."""
+    runs = {p: {m: [] for m in [*modes, "native"]} for p in presets}
     for rep in range(args.reps):
-        for mode in MODES:
+        for mode in modes:
             app = open_app(browser, url, mode)
             try:
                 for preset in presets:
                     outcome, events = train_in_page(app, preset, training_params(preset, args))
-                    runs[preset][mode].append(run_figures(outcome, events))
+                    runs[preset][mode].append({**run_figures(outcome, events),
+                                               "matmul": app.tid("matmul").text_content()})
             finally:
                 app.close()
         for preset in presets:  # the browser is idle now: pages closed
             state, events = train_native(preset, data, training_params(preset, args))
             runs[preset]["native"].append(run_figures(state, events))
         for preset in presets:
-            r = {m: runs[preset][m][-1]["train_ips"] for m in runs[preset]}
-            log(f"  rep {rep + 1} {preset:15} train img/s: worker {fmt(r['worker'])}, with OpenBLAS "
-                f"{fmt(r['worker_openblas'])}, with NumPy {fmt(r['worker_numpy'])}, native {fmt(r['native'])}")
+            log(f"  rep {rep + 1} {preset:15} train img/s: "
+                + ", ".join(f"{m} {fmt(runs[preset][m][-1]['train_ips'])}" for m in runs[preset]))
     results = {}
     for preset in presets:
         row = {"iterations": training_params(preset, args)["iterations"],
                **{m: summarise_runs(runs[preset][m]) for m in runs[preset]}}
-        row["openblas_gain"] = ratio(row["worker_openblas"]["train_ips"], row["worker_numpy"]["train_ips"])
-        row["xnnpack_gain"] = ratio(row["worker"]["train_ips"], row["worker_numpy"]["train_ips"])
-        row["worker_over_native"] = ratio(row["worker"]["train_ips"], row["native"]["train_ips"])
-        row["test_worker_over_native"] = ratio(row["worker"]["test_ips"], row["native"]["test_ips"])
+        figure = lambda mode, key="train_ips": row[mode][key] if mode in row else None  # noqa: E731
+        row["openblas_gain"] = ratio(figure("worker_openblas"), figure("worker_numpy"))
+        row["xnnpack_gain"] = ratio(figure("worker"), figure("worker_numpy"))
+        row["worker_over_native"] = ratio(figure("worker"), figure("native"))
+        row["test_worker_over_native"] = ratio(figure("worker", "test_ips"), figure("native", "test_ips"))
+        threads.add_gains(row)
         results[preset] = row
     return results
 
@@ -434,8 +437,9 @@ def report(result):
             f"| {fmt(ob['train_ips'])} ({times(row['openblas_gain'])}) | {fmt(npy['train_ips'])} "
             f"| {fmt(nat['train_ips'])} | {pct(row['worker_over_native'])} "
             f"| {fmt(w['test_ips'])} | {fmt(nat['test_ips'])} |")
+    lines += ["", *threads.report(result["training"])]
     peers = result["peers"]
-    lines += ["", "## Against the JavaScript libraries (peers bench)", ""]
+    lines += ["## Against the JavaScript libraries (peers bench)", ""]
     if peers.get("nets"):
         where = ("measured in this run" if peers["source"] == "this run"
                  else f"**{peers['source']}** ({peers.get('generated')}): ratios across runs, read with care")
@@ -567,7 +571,7 @@ def main(argv=None):
             log("Time to Ready, against its floor (cold and warm caches):")
             result["startup"] = startup.bench_startup(pw, chromium, args.site, args.reps)
             result["ready"] = result["startup"]["page"]
-            log("Training (worker as shipped with XNNPACK, with OpenBLAS, with NumPy only, native CPython):")
+            log("Training (worker as shipped with XNNPACK, with OpenBLAS, with NumPy only, on one thread, native CPython):")
             result["training"] = bench_training(browser, url, args.presets, data, args)
             if args.data_order:
                 import data_order

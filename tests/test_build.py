@@ -446,10 +446,12 @@ def test_serve_headers(site, path, mime):
     assert response.getheader("Cross-Origin-Embedder-Policy") == "require-corp"
     assert response.getheader("Cross-Origin-Resource-Policy") == "same-origin"
     # Every response carries the page's policy: a worker's comes with its script (a <meta> tag cannot give it),
-    # and only scripts may compile WebAssembly, which the worker needs for Pyodide and the page does not.
+    # and only scripts may compile WebAssembly and start blob: workers, which the worker needs for Pyodide and
+    # XNNPACK's threads and the page does not.
     policy = serve.page_policy(PAGE) + "; frame-ancestors 'none'"
     if path.endswith("js"):
-        policy = policy.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
+        policy = policy.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval' blob:")
+        policy = policy.replace("worker-src 'self'", "worker-src 'self' blob:")
     assert response.getheader("Content-Security-Policy") == policy
     # Names do not change with contents (a compiled archive keeps its name): always revalidated.
     assert response.getheader("Cache-Control") == "no-cache"

@@ -34,7 +34,10 @@ client.addEventListener('change', (e) => { if (e.detail.what === 'runtime' && cl
 client.addEventListener('ready', () => { metrics.readyAt = performance.now(); });
 // The site is copied for offline use once Python is up, so that the copy never slows its start.
 client.addEventListener('ready', () => keepOffline(() => { $('offline-info').textContent = 'Works offline.'; }), { once: true });
-client.addEventListener('accelerated', (e) => { metrics.matmul = e.detail.matmul || 'numpy'; });
+client.addEventListener('accelerated', (e) => {
+  metrics.matmul = e.detail.matmul || 'numpy';
+  metrics.matmulThreads = e.detail.threads || 1;
+});
 
 const status = new StatusView({
   text: $('status'), dot: $('status-dot'), progress: $('load-progress'), steps: $('load-steps'),

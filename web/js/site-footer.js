@@ -10,10 +10,13 @@ export class SiteFooter {
     this.showBuild();
   }
 
-  showMatmul({ matmul, notes = [] }) {
+  showMatmul({ matmul, notes = [], threads = 1, oneThreadWhy }) {
     const name = { xnnpack: 'XNNPACK', openblas: 'OpenBLAS' }[matmul] || "NumPy's own";
     const why = notes.length ? ` (${notes.map(sitePaths).join('; ')})` : '';
-    this.els.matmul.textContent = `Matrix products: ${name}${why}.`;
+    // XNNPACK's threads, and why only one where the machine has more cores.
+    const on = matmul !== 'xnnpack' ? ''
+      : threads > 1 ? ` on ${threads} threads` : ` on one thread (${oneThreadWhy || 'one core'})`;
+    this.els.matmul.textContent = `Matrix products: ${name}${on}${why}.`;
   }
 
   /** Which build this is (written by build.py); purely informative, so failures are ignored. */

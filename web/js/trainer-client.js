@@ -84,13 +84,16 @@ export class TrainerClient extends EventTarget {
     };
     this.lifeline = `pynet-worker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
     this.armWatchdog();
+    const query = new URLSearchParams(self.location.search);
     worker.postMessage({
       type: 'init',
       control: this.control ? this.control.buffer : null,
       interrupt: this.interrupt ? this.interrupt.buffer : null,
       lifeline: this.lifeline,
-      // `?matmul=numpy|openblas|xnnpack` pins the matrix-product library, to measure what each brings.
-      matmul: new URLSearchParams(self.location.search).get('matmul') || 'auto',
+      // `?matmul=numpy|openblas|xnnpack` pins the matrix-product library, `?threads=1` XNNPACK's one-thread
+      // build, to measure what each brings.
+      matmul: query.get('matmul') || 'auto',
+      threads: Number(query.get('threads')) || 0,
     });
     this.changed('runtime');
   }

@@ -29,10 +29,13 @@
  * iterations, parameters, permits: [...], message (why it diverged or failed)}.
  *
  * ── Page → worker ────────────────────────────────────────────────────────────────────────────
- *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, matmul?: string, lifeline?: string}
+ *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, matmul?: string, threads?: number,
+ *    lifeline?: string}
  *        matmul:    which library does the large matrix products, loaded after Ready: 'auto' (default:
  *                   XNNPACK, else OpenBLAS, else NumPy), or only 'xnnpack', 'openblas' or 'numpy' (to
  *                   measure what each brings).
+ *        threads:   XNNPACK's threads: 0 (default) one per core where the page is cross-origin isolated,
+ *                   1 its one-thread build (to measure what threads bring).
  *        control:   Int32Array(1) control word the page writes with Atomics: 0 run, 1 pause, 2 stop.
  *                   Python polls it between two batches through should_stop(), so pause/stop take
  *                   effect inside a run call (only when the page is cross-origin isolated). The page
@@ -60,9 +63,11 @@
  *   {type:'progress', step:'runtime'|'numpy'|'pynet'|'data', fraction: 0..1 overall, note?}
  *   {type:'ready', presets:[...], info:{pyodide, numpy, isolated}}
  *   {type:'session', session}            the session changed (the first one comes before 'ready')
- *   {type:'accelerated', matmul, notes}  after Ready: which library now does the large matrix products
- *                                        ('xnnpack', 'openblas' or 'numpy'), and why the faster ones
- *                                        were not used (notes: [...], empty when nothing failed)
+ *   {type:'accelerated', matmul, notes, threads, oneThreadWhy}
+ *                                        after Ready: which library now does the large matrix products
+ *                                        ('xnnpack', 'openblas' or 'numpy') on how many threads, why
+ *                                        one only ('' if not), and why the faster ones were not used
+ *                                        (notes: [...], empty when nothing failed)
  *   {type:'training', events:[...]}      Python's training events, throttled: at most one message
  *                                        per FLUSH_MS; every iteration/evaluation event is kept,
  *                                        only the latest "batch" event survives. Stop's evaluation of
@@ -356,7 +361,7 @@ async function init(msg) {
       presets: presets.presets,
       info: { pyodide: pyodide.version, numpy: numpyVersion, isolated: Boolean(control) },
     });
-    accelerate(msg.matmul || 'auto');  // not awaited: the page is usable (and may train) before it lands
+    accelerate(msg.matmul || 'auto', Number(msg.threads) || 0);  // not awaited: the page is usable (and may train) before it lands
   } catch (err) {
     const message = err instanceof StepError ? err.message : `Loading failed (${step}): ${lastLine(err && err.message)}`;
     die(message, [err && (err.detail || err.stack), stderrLines.join('\n')].filter(Boolean).join('\n'), 'init', step);
@@ -378,10 +383,11 @@ function holdLifeline(name) {
 /**
  * pynet's large matrix products go through pynet.blas, where a faster library than NumPy's own loop
  * can take them over: XNNPACK's SIMD kernel (web/js/xnnpack-matmul.js, ~3x OpenBLAS on the dense
- * layers), else Pyodide's OpenBLAS (6 MB, 2-5x NumPy), else NumPy. It loads after Ready so it never
- * delays the page, and is switched on between two training steps once it passed pynet's self-check.
+ * layers) on `threads` threads (0: one per core, where the page is cross-origin isolated), else
+ * Pyodide's OpenBLAS (6 MB, 2-5x NumPy), else NumPy. It loads after Ready so it never delays the page,
+ * and is switched on between two training steps once it passed pynet's self-check.
  */
-async function accelerate(choice) {
+async function accelerate(choice, threads) {
   const notes = [];
   const enable = (name, payload) => {
     const reply = call({ type: 'accelerate', name }, payload);
@@ -392,7 +398,7 @@ async function accelerate(choice) {
   const xnnpack = async () => {
     try {
       const { loadMatmul } = await import('./xnnpack-matmul.js');
-      const matmul = await loadMatmul(pyodide);
+      const matmul = await loadMatmul(pyodide, { threads });
       if (!enable('xnnpack', matmul)) return false;
       xnnpackMatmul = matmul;
       return true;
@@ -427,7 +433,10 @@ async function reportMatmul(matmul, notes) {
     const fault = await firstUnusable(files);
     if (fault) notes[xnnpackNote] = `XNNPACK not loaded: ${fault}`;
   }
-  post({ type: 'accelerated', matmul, notes });
+  const threads = xnnpackMatmul ? xnnpackMatmul.threads : 1;
+  const oneThreadWhy = xnnpackMatmul ? xnnpackMatmul.oneThreadWhy : '';
+  if (oneThreadWhy) console.info(`pynet: XNNPACK runs on one thread: ${oneThreadWhy}.`);
+  post({ type: 'accelerated', matmul, notes, threads, oneThreadWhy });
 }
 
 // ── training loop ────────────────────────────────────────────────────────────────────────────

@@ -6,7 +6,8 @@
   governs its workers (the worker that runs Python, the service worker), whose policy comes with their
   script. The policy is written once, in web/index.html's <meta> tag (static hosts that cannot send headers
   get that); the header adds what a <meta> tag cannot carry, and scripts (which may be a worker's) also
-  allow WebAssembly compilation, which Pyodide and XNNPACK need in the worker and the page itself does not.
+  allow WebAssembly compilation and blob: workers, which Pyodide and XNNPACK's threads need in the worker
+  and the page itself does not.
 - Revalidation (ETag) for every file: names do not change with contents (a compiled archive keeps its
   name, a new Pyodide ships the same file names), and the service worker serves repeat visits anyway.
 - No hidden files (the build stamp), however the path is spelled, and no directory listings.
@@ -24,7 +25,11 @@ from pathlib import Path
 from .common import BuildError, log
 
 HEADER_ONLY_POLICY = "frame-ancestors 'none'"  # the page is never framed: no clickjacking
-WORKER_SCRIPT_SOURCE = "'wasm-unsafe-eval'"      # compiling WebAssembly, and nothing else that eval would allow
+# What a script's policy (it may be a worker's) adds to the page's: compiling WebAssembly, and nothing else
+# that eval would allow (Pyodide and XNNPACK); and blob: workers running blob: scripts, which is how the
+# threaded XNNPACK build starts its pool's threads (web/js/xnnpack-matmul.js). A blob: URL is made by
+# this origin's own code, so neither opens the page to another origin.
+WORKER_ADDITIONS = {"script-src": "'wasm-unsafe-eval' blob:", "worker-src": "blob:"}
 
 
 class _MetaPolicy(html.parser.HTMLParser):
@@ -51,7 +56,8 @@ def header_policies(index_html):
     if not policy:
         return None, None
     directives = [d.strip() for d in policy.split(";") if d.strip()] + [HEADER_ONLY_POLICY]
-    scripts = [f"{d} {WORKER_SCRIPT_SOURCE}" if d.split()[0] == "script-src" else d for d in directives]
+    scripts = [f"{d} {WORKER_ADDITIONS[d.split()[0]]}" if d.split()[0] in WORKER_ADDITIONS else d
+               for d in directives]
     return "; ".join(directives), "; ".join(scripts)
 
 

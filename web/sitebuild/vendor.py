@@ -17,7 +17,8 @@ UPLOT_FILES = ("uPlot.esm.js", "uPlot.min.css")
 # worker uses OpenBLAS instead).
 TFJS_FILES = (("@tensorflow/tfjs-core", "tf-core.es2017.min.js"),
               ("@tensorflow/tfjs-backend-wasm", "tf-backend-wasm.es2017.min.js"),
-              ("@tensorflow/tfjs-backend-wasm", "tfjs-backend-wasm-simd.wasm"))
+              ("@tensorflow/tfjs-backend-wasm", "tfjs-backend-wasm-simd.wasm"),
+              ("@tensorflow/tfjs-backend-wasm", "tfjs-backend-wasm-threaded-simd.wasm"))
 NODE_PACKAGES = ("pyodide", "uplot", "mnist", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm")
 LOCK = NODE / "pyodide" / "pyodide-lock.json"
 STDLIB = NODE / "pyodide" / PYODIDE_STDLIB
