@@ -26,15 +26,15 @@ import weakref
 
 import numpy as np
 
-# ctypes is imported only by use_openblas(): loading it (and libffi) costs Pyodide's start-up ~40 ms.
+# ctypes is imported only by use_openblas(): loading it (and libffi) would lengthen every Pyodide start-up.
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 LIBRARY_PATHS = ("/usr/lib/libopenblas.so", "libopenblas.so", "libopenblas.so.0")
 
 # Products smaller than this many multiply-adds stay in NumPy: below it a library's fixed cost per call
-# outweighs its faster kernel. Measured in Pyodide 0.27.7 (float32): a (100,784)@(784,400) product takes
-# 25 ms in NumPy, 6.6 ms in OpenBLAS and 2 ms in XNNPACK; a (100,10)@(10,100) one 0.09 ms in NumPy and
-# 0.04-0.08 ms in either library; a (1,784)@(784,100) one 42 us in NumPy and 54 us in OpenBLAS.
+# outweighs its faster kernel: in Pyodide a (100,10)@(10,100) product gains little from either library and
+# a (1,784)@(784,100) one is slower in OpenBLAS than in NumPy, while a (100,784)@(784,400) one is many
+# times faster (bench/README.md, "Levers", has the figures).
 MIN_MULTIPLY_ADDS = 50_000
 
 _gemm = {}  # dtype -> function(a, b, b_key=0) returning a @ b, filled by use_openblas() or use_matmul()
@@ -82,7 +82,7 @@ def dot(a, b):
     if a.ndim == 2 and b.ndim == 2:
         if a.shape[1] == 1:
             # An outer product (a per-image weight gradient): one multiply per element and no sums, so
-            # broadcasting gives the same numbers, 5-8x faster than NumPy's dot in WebAssembly.
+            # broadcasting gives the same numbers, faster than NumPy's dot in WebAssembly.
             return a * b
         product = library_product(a, b)
         if product is not None:

@@ -382,9 +382,9 @@ function holdLifeline(name) {
 
 /**
  * pynet's large matrix products go through pynet.blas, where a faster library than NumPy's own loop
- * can take them over: XNNPACK's SIMD kernel (web/js/xnnpack-matmul.js, ~3x OpenBLAS on the dense
+ * can take them over: XNNPACK's SIMD kernel (web/js/xnnpack-matmul.js, the fastest on the dense
  * layers) on `threads` threads (0: one per core, where the page is cross-origin isolated), else
- * Pyodide's OpenBLAS (6 MB, 2-5x NumPy), else NumPy. It loads after Ready so it never delays the page,
+ * Pyodide's OpenBLAS (a larger download, slower than XNNPACK, faster than NumPy), else NumPy. It loads after Ready so it never delays the page,
  * and is switched on between two training steps once it passed pynet's self-check.
  */
 async function accelerate(choice, threads) {

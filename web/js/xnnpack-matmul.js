@@ -3,16 +3,17 @@
  * shipped in TensorFlow.js's WebAssembly backend (npm, vendored by build.py into vendor/tfjs/), on every
  * core of the machine where the page may share memory between threads.
  *
- * Why: Pyodide's NumPy multiplies matrices at 1.5-4 GFLOP/s and its OpenBLAS (no SIMD in WebAssembly) at
- * 4-10; XNNPACK reaches 30-45 on one core. pynet.blas.use_matmul() takes the function returned here;
- * pynet stays pure Python and gives the same results, up to the order of floating-point sums.
+ * Why: Pyodide's NumPy and its OpenBLAS multiply matrices without WebAssembly SIMD; XNNPACK uses it and is
+ * several times faster than either (bench/README.md has the figures). pynet.blas.use_matmul() takes the
+ * function returned here; pynet stays pure Python and gives the same results, up to the order of
+ * floating-point sums.
  *
  * Only tfjs-core and its WebAssembly backend are loaded, and only to start the backend's module: each
  * product goes straight to the module's BatchMatMul kernel, not through tf.matMul. TF.js's tensor
- * machinery (engine, kernel registry, tensor objects, a copied result) cost ~40 us a call, more than the
+ * machinery (engine, kernel registry, tensor objects, a copied result) cost more per call than the
  * kernel itself on pynet's small products, and so did a buffer proxy for each NumPy array: Python passes
- * addresses in Pyodide's memory instead. The kernel packs its right operand before multiplying (~2 ns a
- * float, a quarter of a (100, 620) @ (620, 100) product): a constant right operand (a training batch,
+ * addresses in Pyodide's memory instead. The kernel packs its right operand before multiplying (a sizeable
+ * share of a small product's time): a constant right operand (a training batch,
  * pynet.blas.Constant) is kept, packed, between products.
  *
  * Threads. The backend comes in two builds of the same XNNPACK: one thread (tfjs-backend-wasm-simd.wasm),
