@@ -597,7 +597,9 @@ def main(argv=None):
                 app.close()
             if args.drawn:
                 log("Drawn digits (tests/drawn_digits), each preset trained with its defaults in the page:")
-                result["drawn"] = drawn.measure_in_page(url, args.presets, drawn.load_strokes(), drawn.read_inputs())
+                # The notebook's presets, and the one built for drawings.
+                drawn_presets = [*args.presets, *(["drawing"] if "drawing" not in args.presets else [])]
+                result["drawn"] = drawn.measure_in_page(url, drawn_presets, drawn.load_strokes(), drawn.read_inputs())
             log("The no-op build, and the page while training:")
             result["responsiveness"] = responsiveness.measure(
                 browser, url, args.site, None if args.no_build else REPO / "build.py")

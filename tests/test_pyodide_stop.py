@@ -5,10 +5,10 @@ resumed ends exactly as training never stopped; a Stop in a held block waits for
 Pyodide runs under Node.js from node_modules, with the NumPy wheel `python build.py` verified and cached
 (tests/pyodide_run.mjs). The same checks in CPython, at every point of a step: tests/test_stop_clean.py.
 """
-import importlib.util
 import json
 import shutil
 import subprocess
+import sys
 
 import pytest
 

@@ -99,9 +99,9 @@ def test_build_py_has_the_command_and_option_the_readme_runs():
 # ---------------------------------------------------------------- what the commands run needs
 
 def local_modules():
-    """Names the repository itself provides (pynet, build.py and its helpers, test and bench helpers)."""
+    """Names the repository itself provides (pynet, build.py and web/sitebuild, test and bench helpers)."""
     places = [ROOT, ROOT / "tests", ROOT / "tests" / "e2e", ROOT / "bench"]
-    return {path.stem for place in places for path in place.glob("*.py")} | {"pynet", "tests", "bench"}
+    return {path.stem for place in places for path in place.glob("*.py")} | {"pynet", "tests", "bench", "sitebuild"}
 
 
 def imported_modules(files):
@@ -149,7 +149,7 @@ def providers(module):
 
 
 @pytest.mark.parametrize("which, files", [
-    (0, lambda: [ROOT / "build.py", *ROOT.glob("build_*.py")]),
+    (0, lambda: [ROOT / "build.py", *(ROOT / "web" / "sitebuild").glob("*.py")]),
     (1, lambda: [*(ROOT / "tests").rglob("*.py"), *(ROOT / "pynet").glob("*.py")]),
 ], ids=["build.py", "the tests"])
 def test_what_each_command_runs_it_installs(which, files):
