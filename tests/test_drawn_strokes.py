@@ -1,7 +1,6 @@
 """The drawn-digit stroke set (tests/drawn_digits), the page's inputs for it, and bench/drawn.py's scoring:
 the set is what its generator makes, covers every digit in every style, and the stored inputs belong to it."""
 import hashlib
-import json
 import sys
 from collections import Counter
 from pathlib import Path

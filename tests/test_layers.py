@@ -3,7 +3,6 @@ test_parity.py)."""
 import numpy as np
 import pytest
 
-from pynet.data import Dataset
 from pynet.errors import ConfigError, PynetError
 from pynet.layers import Conv2D, Dense, DenseInput, Dropout, Flatten, ReLU, Reshape, Softmax, Tanh
 from pynet.losses import SoftmaxCrossEntropy, SquaredError

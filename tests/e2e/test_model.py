@@ -1,7 +1,5 @@
 """A trained model in use: drawn digits recognised, clear, screenshot, export / import, reset."""
 import os
-import time
-from pathlib import Path
 
 import pytest
 

@@ -10,7 +10,6 @@ import threading
 import numpy as np
 import pytest
 
-from e2e_support import App
 
 pytestmark = pytest.mark.e2e
 
