@@ -209,7 +209,7 @@ def main(argv=None):
             serving(bench_site(site, Path(tmp))) as url, sync_playwright() as pw:
         result["made"] = (make_snapshot(pw, args.chromium, url, Path(tmp)) if args.made_in == "chromium"
                           else make_snapshot_in_node(site, Path(tmp)))
-        log(f"  snapshot made in Chromium: {json.dumps(result['made'])}")
+        log(f"  snapshot made: {json.dumps(result['made'])}")
         for rep in range(args.reps):
             for mode, run in runs.items():
                 (cold, cold_check), (warm, warm_check) = cold_and_warm(pw, args.chromium, url, mode)
