@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "bench")]
 
-from startup import REPO, VIEWPORT, CHROMIUM_FLAGS, DEFAULT_OUT, log, median, page_policy, serving  # noqa: E402
+from startup import VIEWPORT, CHROMIUM_FLAGS, DEFAULT_OUT, log, median, page_policy, serving  # noqa: E402
 
 TIMEOUT_MS = 180_000
 NUMPY_WHEEL = Path.home() / ".cache" / "pynet" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
