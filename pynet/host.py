@@ -98,7 +98,10 @@ class Host:
             if extra is not None:
                 train = personal.mix(train, extra, personal.TRAINING_SHARE)
             self.test = test
-            return presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
+            trainer = presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
+            if extra is not None:  # said in its facts and its file: the model learnt these too
+                trainer.params = {**trainer.params, "personal_digits": len(extra)}
+            return trainer
         self.session.train(build, kind="preset", preset=preset.name)
 
     def start_finetune(self, message, payload):

@@ -97,6 +97,7 @@ def test_a_preset_trains_with_my_digits_mixed_in(trained):
     copies = sum(any(np.array_equal(row, m) for m in mine) for row in train_x)
     assert len(train_x) > SMALL["train_size"] and copies == len(train_x) - SMALL["train_size"]
     assert copies >= 3 and abs(copies / len(train_x) - personal.TRAINING_SHARE) < 0.02
+    assert call(trained, type="status")["status"]["params"]["personal_digits"] == 3
 
 
 def test_my_digits_go_to_a_file_and_come_back_the_same(trained):
