@@ -55,7 +55,7 @@ def one_cycle(app, cdp, preset, reset):
         app.wait_status("Ready", timeout=120_000)
         app.page.wait_for_function("() => window.__pynet.metrics().matmul !== null", timeout=120_000)
     return {"python": memory["python"], "xnnpack": memory["xnnpack"], "page_js": heap_now(app, cdp),
-            "workers": len(app.page.workers)}
+            "workers": len([w for w in app.page.workers if w.url.endswith("/js/worker.js")])}
 
 
 def run_cycles(browser, url, cycles, preset, reset, log=print):

@@ -28,7 +28,7 @@ ENDED = """() => {
   const err = document.querySelector('[data-testid=error]');
   if (err && !err.hidden) return 'error: ' + err.textContent.trim().replace(/\\s+/g, ' ');
   const phase = window.__pynet.phase();
-  return ['done', 'diverged', 'broken', 'stopped'].includes(phase) ? phase : false;
+  return ['done', 'diverged', 'broken', 'stopped', 'failed'].includes(phase) ? phase : false;
 }"""
 # The answer on screen is the current drawing's: no prediction pending, ten bars shown.
 ANSWERED = """() => !window.__pynet.predictInFlight()
@@ -69,7 +69,7 @@ async def _replay(url, drawings, preset, params, export):
             errors = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             await page.goto(url)
-            await page.wait_for_function("() => window.__pynet && window.__pynet.phase() === 'ready'",
+            await page.wait_for_function("() => window.__pynet && window.__pynet.session().runtime === 'ready'",
                                          timeout=READY_TIMEOUT_MS)
             training = await train(page, preset, params) if preset else None
             if training and training["outcome"] != "done":

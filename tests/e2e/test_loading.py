@@ -27,7 +27,7 @@ def test_page_reaches_ready_from_its_own_origin_without_console_errors(app_facto
     app.page.wait_for_function("() => window.__pynet.metrics().matmul !== null", timeout=60_000)
     fetched = " ".join(app.requests)
     for part in ("pyodide.asm.wasm", "pyodide-lock.json", "numpy-", "pynet-", "mnist-digits.bin", "uPlot.esm.js",
-                 "tf-core.es2017.min.js", "tfjs-backend-wasm-simd.wasm"):
+                 "tf-core.es2017.min.js", "simd.wasm"):  # XNNPACK, threaded or not
         assert part in fetched, f"{part} was not requested: {app.requests}"
     assert app.foreign_requests() == []
     assert app.console_errors == []
