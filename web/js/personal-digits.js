@@ -5,6 +5,7 @@
 // checkbox puts the set into later training runs too. The set goes to and from a .npz file that pynet's
 // strict loader reads in the worker (and `python -m pynet train --extra` reads on the command line).
 
+import { startRun } from './metrics.js';
 import { MAX_DIGITS } from './personal-store.js';
 import { download } from './ui/download.js';
 import { sentence } from './ui/status.js';
@@ -123,6 +124,7 @@ export class PersonalDigits {
       return;
     }
     this.status.clearError();
+    startRun();
     const session = client.session;
     const reply = await client.train({ kind: 'finetune', preset: session.preset, params: {}, digits: store.pack() });
     if (!reply.ok && !reply.stale) this.status.showError(`Could not learn your digits: ${sentence(reply.error)}`);
