@@ -118,11 +118,7 @@ class Pad:
 
     @classmethod
     async def open(cls, page):
-        pad = page.locator('[data-testid="draw-canvas"]')
-        # Scrolled into view first: a click lower on the page (Train, below a long form) can leave the pad
-        # above the viewport, where the mouse cannot reach.
-        await pad.scroll_into_view_if_needed()
-        box = await pad.bounding_box()
+        box = await page.locator('[data-testid="draw-canvas"]').bounding_box()
         return cls(page, await page.context.new_cdp_session(page), box)
 
     def at(self, point):
