@@ -55,7 +55,19 @@ def one_cycle(app, cdp, preset, reset):
         app.wait_status("Ready", timeout=120_000)
         app.page.wait_for_function("() => window.__pynet.metrics().matmul !== null", timeout=120_000)
     return {"python": memory["python"], "xnnpack": memory["xnnpack"], "page_js": heap_now(app, cdp),
-            "workers": len([w for w in app.page.workers if w.url.endswith("/js/worker.js")])}
+            "workers": python_workers(app)}
+
+
+def python_workers(app, settle_ms=10_000):
+    """The page's live Python workers (not XNNPACK's pool threads), once a terminated one has had a moment
+    to close: the browser reports a worker gone only after its own threads have ended, so a count taken
+    the instant Reset is done can still hold the old one. A leak is a worker that never goes."""
+    count = lambda: len([w for w in app.page.workers if w.url.endswith("/js/worker.js")])  # noqa: E731
+    waited = 0
+    while count() > 1 and waited < settle_ms:
+        app.page.wait_for_timeout(100)
+        waited += 100
+    return count()
 
 
 def run_cycles(browser, url, cycles, preset, reset, log=print):

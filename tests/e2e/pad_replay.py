@@ -118,8 +118,15 @@ class Pad:
 
     @classmethod
     async def open(cls, page):
-        box = await page.locator('[data-testid="draw-canvas"]').bounding_box()
-        return cls(page, await page.context.new_cdp_session(page), box)
+        return cls(page, await page.context.new_cdp_session(page), await cls.box_in_view(page))
+
+    @staticmethod
+    async def box_in_view(page):
+        """The pad's box in the viewport, scrolled into view first: the Train button, lower on the page,
+        can leave the pad above the viewport, where the pointer cannot reach (as App.pad_box)."""
+        pad = page.locator('[data-testid="draw-canvas"]')
+        await pad.scroll_into_view_if_needed()
+        return await pad.bounding_box()
 
     def at(self, point):
         return {"x": self.box["x"] + point[0] * self.box["width"], "y": self.box["y"] + point[1] * self.box["height"]}
@@ -132,6 +139,7 @@ class Pad:
     async def draw(self, strokes):
         """Clear the pad, then draw each stroke: press, every sample as a move, release."""
         await self.page.evaluate("document.querySelector('[data-testid=clear]').click()")
+        self.box = await self.box_in_view(self.page)
         for stroke in strokes:
             await self.mouse("mouseMoved", stroke[0], pressed=False)
             await self.mouse("mousePressed", stroke[0], pressed=True)

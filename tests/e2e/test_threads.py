@@ -87,12 +87,13 @@ def test_a_stop_lands_at_once_on_every_core(app_factory, site_url):
 def serve_with_headers():
     """serve_with_headers(root, drop=prefix, add={name: value}) -> base URL: the site served with some of
     build.py's headers left out and others added (for hosts other than build.py's own)."""
-    import build  # noqa: WPS433 - the repository's build.py (conftest puts it on the path)
+    import build  # noqa: F401 - the repository's build.py (conftest puts it on the path) puts web/ on the path
+    from sitebuild.serve import SiteHandler
 
     servers = []
 
     def serve(root, drop="-", add=None):
-        class Handler(build.SiteHandler):
+        class Handler(SiteHandler):
             def send_header(self, keyword, value):
                 if not keyword.startswith(drop):
                     super().send_header(keyword, value)
