@@ -37,7 +37,10 @@ export class DigitGallery {
     remove.title = 'Remove this digit';
     remove.setAttribute('aria-label', `Remove this ${label} from your digits`);
     remove.addEventListener('click', () => this.onRemove(index));
-    li.append(canvas, name, remove);
+    const caption = document.createElement('span');
+    caption.className = 'caption';
+    caption.append(name, remove);
+    li.append(canvas, caption);
     return li;
   }
 }
