@@ -16,7 +16,6 @@ from .errors import PynetError
 from .host import finite
 
 EXIT_ERROR, EXIT_DIVERGED = 2, 3
-EXTRA_SHARE = 0.05  # of the training set: personal digits (--extra) count without crowding MNIST out
 
 
 class Parser(argparse.ArgumentParser):
@@ -97,7 +96,7 @@ def cmd_train(args):
     params = preset.resolve(overrides)
     extra = load_extra(args.extra or [], args.dtype)  # before MNIST: a bad file is found at once
     train, test = data.load_mnist(args.data, params["train_size"], params["test_size"], dtype=args.dtype)
-    train = personal.mix(train, extra, EXTRA_SHARE)
+    train = personal.mix(train, extra, personal.TRAINING_SHARE)
     trainer = presets.make_trainer(preset.name, train, test, params, dtype=args.dtype, random=args.random)
     run_with_progress(trainer)
     result = result_line(trainer)

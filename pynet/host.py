@@ -5,11 +5,13 @@ The worker creates one `Host` with the bytes of the MNIST digits file and sends 
 `{"ok": false, "error": "<one line for the user>"}` (plus `"detail"`, a traceback, for bugs). Python
 exceptions never cross into JavaScript, so the page can show every message as is.
 
-Commands (`type`): presets, configure (start training), run, pause, resume, stop, predict, weights,
-samples, export, import, status, accelerate (do large matrix products with the worker's XNNPACK matmul, or
-with Pyodide's OpenBLAS). `payload` carries what JSON cannot carry cheaply: the pixels to classify (a
-Float32Array), the bytes of an imported model, for `run` a `should_stop()` callable checked between
-batches, for `accelerate` a matmul function. Keeping this layer in Python makes the whole protocol testable
+Commands (`type`): presets, configure (start training: a preset, or `kind: "finetune"` to teach the
+current model the person's digits), run, pause, resume, stop, predict, weights, samples, export, import,
+status, accelerate (do large matrix products with the worker's XNNPACK matmul, or with Pyodide's
+OpenBLAS), digits-export and digits-import (a personal digit set to and from its .npz file). `payload`
+carries what JSON cannot carry cheaply: the pixels to classify (a Float32Array), the bytes of an imported
+model, the personal digits (N*784 bytes, with `labels` in the message), for `run` a `should_stop()`
+callable checked between batches, for `accelerate` a matmul function. Keeping this layer in Python makes the whole protocol testable
 in CPython (tests/test_host.py).
 
 What may be done when is decided by the training session's state machine (`pynet.session`): a reply
@@ -24,7 +26,7 @@ import traceback
 
 import numpy as np
 
-from . import blas, data, presets, saving
+from . import blas, data, finetune, personal, presets, saving
 from .errors import PynetError, is_interrupt
 from .layers import Conv2D, Dense, Softmax
 from .session import Session, SessionError
@@ -75,25 +77,43 @@ class Host:
         return {"presets": [p.describe() for p in presets.ALL_PRESETS.values()]}
 
     def cmd_configure(self, message, payload):
-        """Start a training session of `kind` (default "preset"); refused while one is in progress."""
-        self.session.require("train")  # before building anything
+        """Start a training session of `kind` (default "preset"); refused when the state does not permit it."""
         kind = str(message.get("kind") or "preset")
         start = getattr(self, "start_" + kind, None)
         if kind not in SESSION_KINDS or start is None:
             raise PynetError(f"unknown kind of training {kind!r}")
-        start(message)
+        self.session.require(SESSION_KINDS[kind])  # before building anything
+        start(message, payload)
         return {"summary": self.summary()}
 
-    def start_preset(self, message):
-        """One of the notebook's networks with the person's hyper-parameters (checked before it starts)."""
+    def start_preset(self, message, payload):
+        """One of the notebook's networks with the person's hyper-parameters (checked before it starts),
+        trained also on the person's digits when the payload carries them."""
         preset = presets.get(message.get("preset"))
         params = preset.resolve(message.get("params") or {})  # a refusal here keeps even the old trainer
+        extra = personal_digits(message, payload) if payload is not None else None
 
         def build():
             train, test = self.split(params["train_size"], params["test_size"])
+            if extra is not None:
+                train = personal.mix(train, extra, personal.TRAINING_SHARE)
             self.test = test
-            return presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
+            trainer = presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
+            if extra is not None:  # said in its facts and its file: the model learnt these too
+                trainer.params = {**trainer.params, "personal_digits": len(extra)}
+            return trainer
         self.session.train(build, kind="preset", preset=preset.name)
+
+    def start_finetune(self, message, payload):
+        """The current model trained on a little further on the person's digits mixed with MNIST."""
+        digits = personal_digits(message, payload)
+        if len(digits) == 0:
+            raise PynetError("There are no personal digits to learn from yet: draw a digit, then click the digit you meant.")
+
+        def build(model):
+            pool = self.split(min(self.train_pool, FINETUNE_POOL), 1)[0]
+            return finetune.fine_tuner(model, digits, pool, self.test)
+        self.session.finetune(build)
 
     def cmd_run(self, message, payload):
         """Train for a moment. A Stop interrupt ends the call early (`interrupted`); the page's stop
@@ -171,6 +191,19 @@ class Host:
         self.session.load(loaded.model, loaded.preset, loaded.metrics)
         return {"summary": self.summary()}
 
+    # -- personal digits ----------------------------------------------------------------------------------
+    def cmd_digits_export(self, message, payload):
+        """The page's personal digits as a .npz digit-set file (pynet.personal)."""
+        digits = personal_digits(message, payload)
+        return {"filename": "my-digits.npz", "bytes_b64": b64(personal.to_bytes(digits))}
+
+    def cmd_digits_import(self, message, payload):
+        """A digit-set file read by the strict loader, as the page keeps digits: bytes and labels."""
+        if payload is None:
+            raise PynetError("no digit set file was given")
+        pixels, labels = personal.to_page(personal.load(bytes(as_array(payload, np.uint8))))
+        return {"labels": labels, "pixels_b64": b64(pixels)}
+
     # -- helpers ---------------------------------------------------------------------------------------
     def summary(self):
         session = self.session
@@ -185,9 +218,18 @@ class Host:
         return summary
 
 
-# How each kind of session builds its trainer: `Host.start_<kind>(message)`. Fine-tuning on personal digits
-# and networks written by the person are meant to join here, each with its own start method.
-SESSION_KINDS = ("preset",)
+# How each kind of session builds its trainer: `Host.start_<kind>(message, payload)`, and the session action
+# it needs. Networks written by the person are meant to join here, each with its own start method.
+SESSION_KINDS = {"preset": "train", "finetune": "finetune"}
+# MNIST training digits fine-tuning samples its share of MNIST from (pynet.finetune.RECIPE's mnist_images).
+FINETUNE_POOL = 3000
+
+
+def personal_digits(message, payload):
+    """The personal digits a message carries: `labels` in the message, their pixels (bytes) the payload."""
+    if payload is None:
+        raise PynetError("no personal digits were given")
+    return personal.from_page(as_array(payload, np.uint8).tobytes(), message.get("labels"))
 
 
 def accuracy_on(model, dataset):

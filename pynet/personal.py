@@ -12,6 +12,8 @@ member count checked before anything is decompressed, every `.npy` header checke
 shapes, dtypes and ranges above, at most `MAX_DIGITS` digits. Any failure raises `DigitSetError`.
 
 `mix` puts a set into a training set so that it counts: repeated until it is a given share of it.
+The page keeps its set as bytes (each pixel rounded to 1/255, a quarter of the floats' size, enough for a
+28x28 input); `from_page` and `to_page` convert between those bytes and a set.
 """
 import io
 import json
@@ -29,6 +31,9 @@ SIDE = 28
 WHAT = "digit set file"  # how messages name the file
 ENTRIES = ("pynet_meta", "images", "labels")
 KIND = saving.FileKind(WHAT, DigitSetError, lambda name: True)  # `load` names the entries it needs
+# A personal set's share of a whole training run (CLI --extra, the page's "include my digits"): enough to
+# count, not so much that MNIST is crowded out.
+TRAINING_SHARE = 0.05
 
 
 def save(target, digits):
@@ -112,6 +117,25 @@ def checked(images, labels):
     if not np.isfinite(images).all() or n and not (images.min() >= 0 and images.max() <= 1):
         raise DigitSetError(f"{WHAT}: pixels must be finite and between 0 and 1")
     return images.astype(np.float32), labels
+
+
+def from_page(pixels, labels, dtype=np.float32):
+    """The set the page keeps: `pixels`, N*784 bytes (0-255), and N `labels`; `DigitSetError` if they
+    do not make N digits 0-9."""
+    pixels = np.frombuffer(bytes(pixels), np.uint8)
+    if not isinstance(labels, list) or not all(isinstance(l, int) and not isinstance(l, bool) for l in labels):
+        raise DigitSetError(f"{WHAT}: labels must be a list of digits")
+    labels = np.array(labels, dtype=np.int64)
+    if pixels.size != labels.size * SIDE * SIDE:
+        raise DigitSetError(f"{WHAT}: need {labels.size} images of 28x28 pixels, one per label, got {pixels.size} pixels")
+    images, labels = checked(pixels.reshape(-1, SIDE * SIDE).astype(np.float32) / 255, labels)
+    return Dataset(images.astype(dtype), labels)
+
+
+def to_page(digits):
+    """(N*784 bytes, N labels as a list): `digits` as the page keeps them."""
+    pixels = np.round(np.clip(np.asarray(digits.images, np.float64), 0, 1) * 255).astype(np.uint8)
+    return pixels.tobytes(), [int(l) for l in digits.labels]
 
 
 def mix(train, digits, share, augment=None, seed=0):

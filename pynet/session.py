@@ -12,8 +12,8 @@ refused with a `SessionError` that says why, and nothing changes.
               (the model can be used between two calls)              samples
     paused    training halted between two steps                      resume, stop, predict, weights,
                                                                      samples, export
-    stopped   ended by Stop: the model is kept, evaluated            train, import, predict, weights,
-    done      all iterations trained                                 samples, export
+    stopped   ended by Stop: the model is kept, evaluated            train, import, finetune, predict,
+    done      all iterations trained                                 weights, samples, export
     failed    training raised an error; the model keeps its last     (the same)
               complete step
     imported  a model read from a file, no trainer                   (the same)
@@ -28,21 +28,23 @@ refused with a `SessionError` that says why, and nothing changes.
     diverge   training (a run call met a non-finite loss)   diverged
     fail      training (a run call raised)                  failed
     import    empty stopped done failed imported diverged   imported
+    finetune  stopped done failed imported                      training (the same model, trained on)
 
 Reset is not an event here: the page replaces the worker, whose new host starts a new session, empty. A
 Stop that interrupts a run call (the page's interrupt) is not an event either: the run call ends early,
 the state stays `training`, and the `stop` that the page always sends with its interrupt moves it.
 
 Session kinds: a session trains whatever `Trainer` the host builds for it (`train(build, kind=...)`); the
-host decides how a kind builds it (a preset today; fine-tuning on personal digits or a network written by the
-person later). The machine is the same for every kind; `kind` travels in the snapshot for the page.
+host decides how a kind builds it: "preset" a new model, "finetune" a trainer that trains the current model
+on the person's own digits (pynet.finetune), so it needs a model at rest and is its own event; a network
+written by the person later. The machine is the same for every kind; `kind` travels in the snapshot.
 """
 from .errors import PynetError, is_interrupt
 
 # Reading the model (predict, weights, samples) and writing it to a file.
 USE = frozenset({"predict", "weights", "samples"})
 HAS_MODEL = USE | {"export"}
-AT_REST = frozenset({"train", "import"}) | HAS_MODEL  # no training in progress, a usable model
+AT_REST = frozenset({"train", "import", "finetune"}) | HAS_MODEL  # no training in progress, a usable model
 
 PERMITS = {
     "empty": frozenset({"train", "import"}),
@@ -66,6 +68,7 @@ TRANSITIONS = {
     "diverge": (("training",), "diverged"),
     "fail": (("training",), "failed"),
     "import": (AT_REST_STATES, "imported"),
+    "finetune": (("stopped", "done", "failed", "imported"), "training"),
 }
 
 # Why an action is refused: per action, by state ("*": any other state). One line each, for the page.
@@ -79,6 +82,10 @@ REFUSALS = {
     "export": {"training": "Pause or stop training before exporting the model.",
                "diverged": "Training diverged, so there is no usable model to export: train again with a smaller learning rate.",
                "*": "Train or import a model first"},
+    "finetune": {"training": "Stop training before teaching the model your digits.",
+                 "paused": "Stop training before teaching the model your digits.",
+                 "diverged": "Training diverged, so there is no model to teach: train again with a smaller learning rate.",
+                 "*": "Train or import a model first: learning your digits fine-tunes an existing model."},
     "use": {"diverged": "Training diverged, so there is no usable model: train again with a smaller learning rate.",
             "*": "Train or import a model first"},
 }
@@ -98,7 +105,7 @@ class Session:
         self.state = "empty"
         self.version = 0      # bumped by every transition: a snapshot with a new version is news
         self.model_id = 0     # bumped when the model is replaced (train, import): the page starts afresh
-        self.kind = None      # how the current model came: "preset", "import" (later "finetune", "code")
+        self.kind = None      # how the current model came: "preset", "import", "finetune" (later "code")
         self.trainer = None   # None for an imported model, and once a new run lets the old one go
         self.record = {}      # what the model was trained with, kept when its trainer goes (see facts())
         self.model = None
@@ -153,6 +160,17 @@ class Session:
         self.move("train")
         self.trainer, self.model, self.kind, self.preset = trainer, trainer.model, kind, preset
         self.record, self.imported_metrics = {}, {}
+        self.model_id += 1
+
+    def finetune(self, build):
+        """Train the current model on: `build(model)` returns the trainer (pynet.finetune). The model and
+        its preset stay; it counts as a new model (`model_id`), since its weights are no longer the ones
+        the page showed. If `build` raises, nothing changes but that the previous trainer is gone."""
+        self.require("finetune")
+        self.let_go()
+        trainer = build(self.model)
+        self.move("finetune")
+        self.trainer, self.kind, self.record, self.imported_metrics = trainer, "finetune", {}, {}
         self.model_id += 1
 
     def load(self, model, preset, metrics):

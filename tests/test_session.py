@@ -13,7 +13,7 @@ import pytest
 from pynet.host import Host
 from tests.synthetic import synthetic_digits_bytes
 
-AT_REST = {"train", "import", "predict", "weights", "samples", "export"}
+AT_REST = {"train", "import", "finetune", "predict", "weights", "samples", "export"}
 PERMITTED = {
     "empty": {"train", "import"},
     "training": {"run", "pause", "stop", "predict", "weights", "samples"},
@@ -25,7 +25,8 @@ PERMITTED = {
     "diverged": {"train", "import"},
 }
 # Where a permitted action leads (None: it leaves the state as it is).
-LEADS_TO = {"train": "training", "pause": "paused", "resume": "training", "stop": "stopped", "import": "imported"}
+LEADS_TO = {"train": "training", "pause": "paused", "resume": "training", "stop": "stopped", "import": "imported",
+            "finetune": "training"}
 DIGITS = synthetic_digits_bytes()
 SMALL = {"train_size": 400, "test_size": 100}
 
@@ -94,14 +95,15 @@ def host_in(state, model_file, monkeypatch):
 
 def act(host, action, model_file):
     message = {"train": {"type": "configure", "preset": "tanh-softmax", "params": {"iterations": 50, **SMALL}},
-               "run": {"type": "run", "max_seconds": 0.001}}.get(action, {"type": action})
-    payload = {"predict": np.zeros(784, np.float32), "import": model_file}.get(action)
+               "run": {"type": "run", "max_seconds": 0.001},
+               "finetune": {"type": "configure", "kind": "finetune", "labels": [3]}}.get(action, {"type": action})
+    payload = {"predict": np.zeros(784, np.float32), "import": model_file, "finetune": bytes(784)}.get(action)
     return call(host, payload, **message)
 
 
 @pytest.mark.parametrize("state", list(PERMITTED))
 @pytest.mark.parametrize("action", ["train", "run", "pause", "resume", "stop", "predict", "weights", "samples",
-                                    "export", "import"])
+                                    "export", "import", "finetune"])
 def test_every_action_in_every_state_is_done_or_refused_with_a_reason(state, action, model_file, monkeypatch):
     host = host_in(state, model_file, monkeypatch)
     before = snapshot(host)
@@ -136,6 +138,9 @@ def test_refusals_say_why(model_file, monkeypatch):
     diverged = host_in("diverged", model_file, monkeypatch)
     assert "diverged" in act(diverged, "predict", model_file)["error"]
     assert "smaller learning rate" in act(diverged, "export", model_file)["error"]
+    assert act(empty, "finetune", model_file)["error"] == \
+        "Train or import a model first: learning your digits fine-tunes an existing model."
+    assert act(paused, "finetune", model_file)["error"] == "Stop training before teaching the model your digits."
 
 
 def test_every_change_is_announced_once_with_the_reply_that_made_it(model_file):

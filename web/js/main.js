@@ -6,7 +6,9 @@
 //   prediction-pump.js  drawing → 28x28 input → the model's probabilities
 //   model-files.js      export / import, and the model kept safe from a lost worker
 //   site-footer.js      which build, which library does the matrix products
-// A new part (a run list, a confusion matrix, a code editor, a gallery of personal digits) is a new module
+//   personal-digits.js  corrections, the person's own digits, learning from them (drawing-hint.js: which
+//                       network reads drawings)
+// A new part (a run list, a confusion matrix, a code editor) is a new module
 // given the client and its elements here; it listens to the client's events and sends it requests. All
 // heavy work happens in the worker; the main thread only renders.
 
@@ -26,6 +28,10 @@ import { ProbabilityView } from './ui/probabilities.js';
 import { WeightsView } from './ui/weights-view.js';
 import { SampleStrip } from './ui/sample-strip.js';
 import { keepOffline } from './offline.js';
+import { PersonalStore } from './personal-store.js';
+import { PersonalDigits } from './personal-digits.js';
+import { DigitGallery } from './ui/gallery.js';
+import { DrawingHint } from './drawing-hint.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -73,6 +79,7 @@ const panel = new SessionPanel(client, {
   status, form, trainForm: $('train-form'),
   buttons: { train: $('train'), pause: $('pause'), stop: $('stop'), reset: $('reset') },
   recoveryNote: () => models.recoveryNote(),
+  extras: () => personal.trainingExtras(),
 });
 
 const pad = new DrawPad($('draw-canvas'));
@@ -81,6 +88,19 @@ const pump = new PredictionPump(client, {
   probs: new ProbabilityView({ bars: $('probabilities'), prediction: $('prediction'), hint: $('predict-hint') }),
 });
 $('clear').addEventListener('click', () => pad.clear());
+
+const personal = new PersonalDigits(client, {
+  store: new PersonalStore(), gallery: new DigitGallery($('personal-gallery')), status,
+  input: () => pump.lastInput,
+  els: {
+    correction: $('correction'), digits: $('correction-digits'), note: $('correction-note'),
+    count: $('personal-count'), learn: $('learn-digits'), learnHint: $('learn-hint'), include: $('include-personal'),
+    exportButton: $('export-digits'), importInput: $('import-digits'), clearAll: $('clear-digits'),
+    undo: $('undo-digits'), message: $('personal-message'),
+  },
+});
+pump.probs.onRead = (digit) => personal.drawingRead(digit);
+new DrawingHint(client, form, { hint: $('drawing-hint'), text: $('drawing-hint-text'), choose: $('choose-drawing'), train: $('train') });
 
 new SiteFooter(client, { build: $('build-info'), matmul: $('matmul-info') });
 

@@ -4,6 +4,7 @@
 // A Reset the person chose on a working page starts with a clean slate and drops the copy.
 
 import { sentence } from './ui/status.js';
+import { download } from './ui/download.js';
 
 const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 const KEEP_IN = new Set(['paused', 'stopped', 'done', 'failed']);
@@ -91,15 +92,7 @@ export class ModelFiles {
       return;
     }
     const session = this.client.session || {};
-    const blob = new Blob([reply.bytes], { type: 'application/octet-stream' });
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = reply.filename || `pynet-${session.preset || 'model'}.npz`;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    download(reply.bytes, reply.filename || `pynet-${session.preset || 'model'}.npz`);
   }
 
   async importFile() {

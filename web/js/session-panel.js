@@ -24,10 +24,10 @@ export class SessionPanel {
   /**
    * @param {import('./trainer-client.js').TrainerClient} client
    * @param {{status, form, buttons: {train, pause, stop, reset}, trainForm: HTMLFormElement,
-   *          recoveryNote?: () => string}} parts
+   *          recoveryNote?: () => string, extras?: () => object}} parts  extras: more for a Train request
    */
-  constructor(client, { status, form, buttons, trainForm, recoveryNote }) {
-    Object.assign(this, { client, status, form, buttons, recoveryNote: recoveryNote || (() => '') });
+  constructor(client, { status, form, buttons, trainForm, recoveryNote, extras }) {
+    Object.assign(this, { client, status, form, buttons, recoveryNote: recoveryNote || (() => ''), extras: extras || (() => ({})) });
     this.seen = { runtime: null, version: null, modelId: null };
     form.onValidity = () => this.render();
     trainForm.addEventListener('submit', (e) => { e.preventDefault(); this.train(); });
@@ -56,7 +56,7 @@ export class SessionPanel {
     if (!config || !this.client.can('train')) return;
     this.status.clearError();
     startRun();
-    const reply = await this.client.train(config);
+    const reply = await this.client.train({ ...config, ...this.extras() });
     if (!reply.ok) this.refused(reply, 'train', 'Python refused these settings.');
   }
 

@@ -15,17 +15,20 @@
  *   training  pause, stop, predict, weights, samples                pause → paused, stop → stopped;
  *             (the worker's run calls go on)                        the run calls → done | diverged | failed
  *   paused    resume, stop, predict, weights, samples, export       resume → training, stop → stopped
- *   stopped   train, import, predict, weights, samples, export      train → training, import → imported
+ *   stopped   train, import, finetune, predict, weights, samples,   train → training, import → imported,
+ *             export                                                finetune → training
  *   done      (the same)                                            (the same)
  *   failed    (the same: the model keeps its last complete step)    (the same)
  *   imported  (the same)                                            (the same)
  *   diverged  train, import                                         train → training, import → imported
+ * `finetune` trains the current model on (the person's digits mixed with MNIST, pynet/finetune.py): it
+ * needs a model at rest, keeps the model and its preset, and counts as a new model_id.
  *
  * Before the session, the runtime: the page's TrainerClient owns `loading → ready → broken` (a load
  * failure, a Python crash, the worker lost: only the page can see the last one). While not ready, nothing
  * but Reset is possible. Reset is the page's: it replaces the worker, whose new session starts empty.
  * A session snapshot: {state, version (bumped by every change), model_id (bumped by every new model: the
- * page starts its charts afresh), kind ('preset' | 'import'; later kinds join in pynet/host.py), preset,
+ * page starts its charts afresh), kind ('preset' | 'import' | 'finetune'; later kinds join in pynet/host.py), preset,
  * iterations, parameters, permits: [...], message (why it diverged or failed)}.
  *
  * ── Page → worker ────────────────────────────────────────────────────────────────────────────
@@ -47,7 +50,12 @@
  *                   it is gone (killed, crashed) even though a dead worker sends nothing.
  *   Requests (carry an `id`; answered by {type:'reply', id, ok, ...} exactly once, after any session
  *   message they caused):
- *   {id, type:'train', kind?, preset, params}   a fresh model, trained from now on (kind: 'preset')
+ *   {id, type:'train', kind?, preset, params, digits?}   a fresh model, trained from now on (kind: 'preset'),
+ *                                        on MNIST and, with `digits`, the person's digits mixed in;
+ *                                        kind 'finetune': the current model trained on on `digits`
+ *        digits: {pixels: Uint8Array(N*784) (0-255), labels: number[N]}, the page's personal digit set
+ *   {id, type:'digits-export', digits}   → {filename, bytes: Uint8Array (transferred)}: a .npz digit-set file
+ *   {id, type:'digits-import', bytes: Uint8Array}   → {digits}: the file read by pynet's strict loader
  *   {id, type:'pause'} {id, type:'resume'} {id, type:'stop'}   stop → the model is evaluated and kept
  *   {id, type:'predict', pixels: Float32Array(784)}
  *   {id, type:'weights', maxTiles}       first-layer weights as tiles
@@ -493,7 +501,8 @@ async function trainLoop() {
 const REQUESTS = {
   train(msg) {
     pending = [];
-    const r = call({ type: 'configure', kind: msg.kind, preset: msg.preset, params: msg.params });
+    const digits = msg.digits || {};
+    const r = call({ type: 'configure', kind: msg.kind, preset: msg.preset, params: msg.params, labels: digits.labels }, digits.pixels);
     if (r.ok) queueMicrotask(trainLoop);
     return r;
   },
@@ -512,16 +521,30 @@ const REQUESTS = {
     matmul_kept: xnnpackMatmul ? xnnpackMatmul.kept() : 0,
     memory: memory(),
   }),
-  export() {
-    const r = call({ type: 'export' });
-    if (!r.ok) return r;
-    const bin = atob(r.bytes_b64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return { ok: true, filename: r.filename, bytes, transfer: [bytes.buffer] };
-  },
+  export: () => asFile(call({ type: 'export' })),
   import: (msg) => call({ type: 'import' }, msg.bytes),
+  'digits-export': (msg) => asFile(call({ type: 'digits-export', labels: msg.digits.labels }, msg.digits.pixels)),
+  'digits-import'(msg) {
+    const r = call({ type: 'digits-import' }, msg.bytes);
+    if (!r.ok) return r;
+    const pixels = fromBase64(r.pixels_b64);
+    return { ok: true, digits: { pixels, labels: r.labels }, transfer: [pixels.buffer] };
+  },
 };
+
+/** A reply carrying a file's bytes (base64 from Python) as {filename, bytes}, the bytes transferred. */
+function asFile(r) {
+  if (!r.ok) return r;
+  const bytes = fromBase64(r.bytes_b64);
+  return { ok: true, filename: r.filename, bytes, transfer: [bytes.buffer] };
+}
+
+function fromBase64(text) {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
 
 /** Bytes of the worker's WebAssembly memories: Python's heap and, once loaded, XNNPACK's backend. */
 function memory() {

@@ -11,6 +11,7 @@ export class ProbabilityView {
     this.prediction = prediction;
     this.hint = hint;
     this.rows = null;
+    this.onRead = () => {};   // (digit, or null once nothing is read) => void: who listens to the answer
   }
 
   build() {
@@ -50,6 +51,7 @@ export class ProbabilityView {
     this.prediction.setAttribute('aria-label', `The network reads ${digit}, ${small.textContent}`);
     this.prediction.dataset.digit = String(digit);
     this.hint.hidden = true;
+    this.onRead(digit);
   }
 
   /** Empty bars and answer; an optional hint explains why (no model yet, nothing drawn...). */
@@ -65,5 +67,6 @@ export class ProbabilityView {
     } else {
       this.hint.hidden = true;
     }
+    this.onRead(null);
   }
 }
