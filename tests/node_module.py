@@ -7,11 +7,11 @@ import subprocess
 NODE = shutil.which("node")  # the site's build needs Node.js too (npm ci)
 
 
-def run_js(module_path, body, data=None):
-    """Run `body` (an async function body with `mod` = the module at `module_path` and `data` = the JSON
+def run_js(module_path, body, data=None, name="mod"):
+    """Run `body` (an async function body with `name` = the module at `module_path` and `data` = the JSON
     given) in Node; returns what it returns, through JSON."""
     assert NODE, "Node.js is needed to test the page's JavaScript (and to build the site): install it"
-    script = (f"const mod = await import({json.dumps(module_path.as_uri())});\n"
+    script = (f"const {name} = await import({json.dumps(module_path.as_uri())});\n"
               "const data = JSON.parse((await import('node:fs')).readFileSync(0, 'utf8'));\n"
               f"const result = await (async () => {{ {body} }})();\n"
               "process.stdout.write(JSON.stringify(result));")
