@@ -150,3 +150,11 @@ def test_a_diverged_run_is_listed_without_a_matrix(app):
     assert "diverged" in item.locator(".run-state").text_content()
     assert item.locator("[data-testid=inspect]").is_disabled()
     assert "alpha 100" in item.locator("[data-testid=run-setup]").text_content()
+    # The matrix shown is the newest run that has one, until another run's Mistakes is chosen.
+    shown = app.page.locator("[data-testid=runs] > .shown")
+    assert shown.count() == 1 and shown.locator(".run-state").text_content() == "stopped"
+    older = run_ids(app)[-1]
+    run_item(app, older).locator("[data-testid=inspect]").click()
+    name = run_item(app, older).locator("[data-testid=run-name]").text_content()
+    assert name in app.tid("confusion").locator("caption").text_content()
+    assert run_item(app, older).locator("[data-testid=inspect]").get_attribute("aria-pressed") == "true"

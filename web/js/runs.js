@@ -84,7 +84,7 @@ export class RunStore extends EventTarget {
     record.name = record.name || `#${number} ${run.preset}`;
     this.runs.push(record);
     if (this.runs.length > MAX_RUNS) this.runs.splice(0, this.runs.length - MAX_RUNS);
-    this.selected = record.id;
+    if (record.evaluation) this.selected = record.id;   // a diverged run has no matrix to show
     this.changed();
     return record;
   }
@@ -109,7 +109,8 @@ export class RunStore extends EventTarget {
 
   /** The run whose mistakes are shown: the chosen one, else the newest with an evaluation. */
   shown() {
-    return this.get(this.selected) || this.list().find((r) => r.evaluation) || null;
+    const chosen = this.get(this.selected);
+    return chosen && chosen.evaluation ? chosen : this.list().find((r) => r.evaluation) || null;
   }
 }
 

@@ -138,8 +138,8 @@ export class TrainingCharts {
     this.drawn.push([performance.now(), this.x.length]);
     if (this.drawn.length > DRAWS_KEPT) this.drawn.splice(0, this.drawn.length - DRAWS_KEPT);
     // Unless the pointer is over a chart, the legend shows the latest values (not dashes).
-    const last = this.x.length - 1;
     for (const chart of [this.loss, this.accuracy]) {
+      const last = chart.data[0].length - 1;
       if (last >= 0 && !(chart.cursor.left >= 0)) chart.setLegend({ idx: last });
     }
     if (this.emptyNote) {

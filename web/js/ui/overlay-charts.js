@@ -37,6 +37,8 @@ export class OverlayCharts extends TrainingCharts {
     this.accuracy.destroy();
     this.build(extra);
     this.redraw();
+    // A new uPlot lays out its legend in its first frame: show the latest values once it has.
+    requestAnimationFrame(() => this.redraw());
   }
 
   chartData(name) {
