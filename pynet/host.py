@@ -7,8 +7,8 @@ exceptions never cross into JavaScript, so the page can show every message as is
 
 Commands (`type`): presets, configure (start training), run, pause, resume, stop, predict, weights,
 samples, evaluation (a run's summary with its confusion matrix and worst mistakes: pynet.evaluation),
-digits (test digits by index), export, import, status, accelerate (do large matrix products with the worker's XNNPACK matmul, or
-with Pyodide's OpenBLAS). `payload` carries what JSON cannot carry cheaply: the pixels to classify (a
+digits (test digits by index), export, import, status, accelerate (do large matrix products with the
+worker's XNNPACK matmul, or with Pyodide's OpenBLAS). `payload` carries what JSON cannot carry cheaply: the pixels to classify (a
 Float32Array), the bytes of an imported model, for `run` a `should_stop()` callable checked between
 batches, for `accelerate` a matmul function. Keeping this layer in Python makes the whole protocol testable
 in CPython (tests/test_host.py).

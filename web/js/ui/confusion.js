@@ -74,7 +74,9 @@ export class ConfusionView {
         td.setAttribute('data-testid', 'confusion-cell');
         // Right answers shade by their share of the row, mistakes by the largest mistake: a handful of
         // confusions must stand out next to hundreds of right answers.
-        td.style.setProperty('--shade', String(t === p ? count / rowTotal : count / offDiagonal));
+        const shade = t === p ? count / rowTotal : count / offDiagonal;
+        td.style.setProperty('--shade', String(shade));
+        if (shade > 0.5) td.classList.add('strong');   // light text on a dark cell
         const b = el('button', 'cell', String(count));
         b.type = 'button';
         b.setAttribute('aria-label', `${count} test digit${count === 1 ? '' : 's'} that ${count === 1 ? 'is' : 'are'} ${t}, answered ${p}`);
