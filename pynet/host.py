@@ -6,13 +6,14 @@ The worker creates one `Host` with the bytes of the MNIST digits file and sends 
 exceptions never cross into JavaScript, so the page can show every message as is.
 
 Commands (`type`): presets, configure (start training: a preset, or `kind: "finetune"` to teach the
-current model the person's digits), run, pause, resume, stop, predict, weights, samples, export, import,
-status, accelerate (do large matrix products with the worker's XNNPACK matmul, or with Pyodide's
-OpenBLAS), digits-export and digits-import (a personal digit set to and from its .npz file). `payload`
-carries what JSON cannot carry cheaply: the pixels to classify (a Float32Array), the bytes of an imported
-model, the personal digits (N*784 bytes, with `labels` in the message), for `run` a `should_stop()`
-callable checked between batches, for `accelerate` a matmul function. Keeping this layer in Python makes the whole protocol testable
-in CPython (tests/test_host.py).
+current model the person's digits), run, pause, resume, stop, predict, weights, samples, evaluation (a
+run's summary with its confusion matrix and worst mistakes: pynet.evaluation), digits (test digits by
+index), export, import, status, accelerate (do large matrix products with the worker's XNNPACK matmul, or
+with Pyodide's OpenBLAS), digits-export and digits-import (a personal digit set to and from its .npz file).
+`payload` carries what JSON cannot carry cheaply: the pixels to classify (a Float32Array), the bytes of an
+imported model, the personal digits (N*784 bytes, with `labels` in the message), for `run` a
+`should_stop()` callable checked between batches, for `accelerate` a matmul function. Keeping this layer
+in Python makes the whole protocol testable in CPython (tests/test_host.py).
 
 What may be done when is decided by the training session's state machine (`pynet.session`): a reply
 carries `"session": {...}`, the session's snapshot, whenever the command changed the state (and the first
@@ -26,7 +27,7 @@ import traceback
 
 import numpy as np
 
-from . import blas, data, finetune, personal, presets, saving
+from . import blas, data, evaluation, finetune, personal, presets, saving
 from .errors import PynetError, is_interrupt
 from .layers import Conv2D, Dense, Softmax
 from .session import Session, SessionError
@@ -156,7 +157,7 @@ class Host:
         if not np.isfinite(pixels).all():
             raise PynetError("the drawing holds invalid (NaN or infinite) pixels")
         outputs = model.forward(np.clip(pixels, 0, 1).reshape(1, 784).astype(model.dtype))[0]
-        probabilities = as_probabilities(outputs, isinstance(model.layers[-1], Softmax))
+        probabilities = evaluation.probabilities(outputs[None], isinstance(model.layers[-1], Softmax))[0]
         return {"probabilities": probabilities.tolist(), "digit": int(np.argmax(probabilities))}
 
     def cmd_weights(self, message, payload):
@@ -173,6 +174,24 @@ class Host:
         pixels = np.round(images * 255).astype(np.uint8)
         return {"labels": self.test.labels[:count].tolist(), "predictions": predictions.tolist(),
                 "pixels_b64": b64(pixels)}
+
+    def cmd_evaluation(self, message, payload):
+        """What a run came to, for the page's run list: the summary, and where a usable model goes wrong
+        on the test set (its confusion matrix and worst mistakes) when there is one (not once diverged)."""
+        reply = {"summary": self.summary()}
+        if self.session.permits("samples"):
+            reply["evaluation"] = evaluation.evaluate(self.session.model, self.test.images, self.test.labels)
+        return reply
+
+    def cmd_digits(self, message, payload):
+        """Test digits by their index in the test set (the first `test_size` of the held-out digits, the
+        same whatever the seed), as grey bytes: what a confusion-matrix cell or a mistake shows."""
+        held_out = len(self.labels) - self.train_pool
+        indices = np.asarray(message.get("indices") or [], dtype=np.int64)[:MAX_DIGITS]
+        if ((indices < 0) | (indices >= held_out)).any():
+            raise PynetError(f"test digits are numbered 0 to {held_out - 1}")
+        rows = self.train_pool + indices
+        return {"labels": self.labels[rows].tolist(), "pixels_b64": b64(self.pixels[rows])}
 
     def cmd_export(self, message, payload):
         session = self.session
@@ -223,6 +242,7 @@ class Host:
 SESSION_KINDS = {"preset": "train", "finetune": "finetune"}
 # MNIST training digits fine-tuning samples its share of MNIST from (pynet.finetune.RECIPE's mnist_images).
 FINETUNE_POOL = 3000
+MAX_DIGITS = 500  # test digits per `digits` request: a matrix cell shows at most this many
 
 
 def personal_digits(message, payload):
@@ -235,17 +255,6 @@ def personal_digits(message, payload):
 def accuracy_on(model, dataset):
     outputs = model.predict(dataset.images.astype(model.dtype))
     return float(np.mean(outputs.argmax(axis=1) == dataset.labels))
-
-
-def as_probabilities(outputs, is_softmax):
-    """A softmax output already is a distribution. A squared-error network's outputs approximate one-hot
-    targets, so its clipped, normalised outputs are shown as scores that sum to 1."""
-    outputs = outputs.astype(np.float64)
-    if is_softmax:
-        return outputs / outputs.sum()
-    scores = np.clip(outputs, 0, None)
-    total = scores.sum()
-    return scores / total if total > 0 else np.full(len(outputs), 1 / len(outputs))
 
 
 def first_layer_tiles(model, max_tiles):

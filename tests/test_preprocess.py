@@ -2,8 +2,6 @@
 input prepared as MNIST's digits were (20x20 box, MNIST's stroke width, centre of mass on pixel 14)."""
 import json
 import math
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,27 +9,19 @@ import numpy as np
 import pytest
 
 from tests.drawn_digits import make_strokes
+from tests.node_module import run_js
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 import ink_stats  # noqa: E402
 
-PREPROCESS = (REPO / "web" / "js" / "ui" / "preprocess.js").as_uri()
-NODE = shutil.which("node")  # the site's build needs Node.js too (npm ci)
+PREPROCESS = REPO / "web" / "js" / "ui" / "preprocess.js"
 
 
 def js(body, data=None):
     """Run `body` (an async function body with `pre` = the preprocess module and `data` = the JSON given)
     in Node; returns what it returns, through JSON."""
-    assert NODE, "Node.js is needed to test the page's JavaScript (and to build the site): install it"
-    script = (f"const pre = await import({json.dumps(PREPROCESS)});\n"
-              "const data = JSON.parse((await import('node:fs')).readFileSync(0, 'utf8'));\n"
-              f"const result = await (async () => {{ {body} }})();\n"
-              "process.stdout.write(JSON.stringify(result));")
-    done = subprocess.run([NODE, "--input-type=module", "-e", script],
-                          input=json.dumps(data), capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_js(PREPROCESS, body, data, name="pre")
 
 
 def to_mnist(strokes, **options):

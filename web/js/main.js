@@ -21,7 +21,7 @@ import { ModelFiles } from './model-files.js';
 import { SiteFooter } from './site-footer.js';
 import { StatusView } from './ui/status.js';
 import { ParamsForm } from './ui/params-form.js';
-import { TrainingCharts } from './ui/charts.js';
+import { OverlayCharts } from './ui/overlay-charts.js';
 import { FiguresView } from './ui/figures.js';
 import { DrawPad } from './ui/draw-pad.js';
 import { ProbabilityView } from './ui/probabilities.js';
@@ -32,6 +32,10 @@ import { PersonalStore } from './personal-store.js';
 import { PersonalDigits } from './personal-digits.js';
 import { DigitGallery } from './ui/gallery.js';
 import { DrawingHint } from './drawing-hint.js';
+import { RunStore, RunRecorder } from './runs.js';
+import { RunList } from './ui/run-list.js';
+import { ConfusionView } from './ui/confusion.js';
+import { ShareLink } from './share-link.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -55,7 +59,7 @@ const form = new ParamsForm({
 }, () => {});
 
 const training = new TrainingView(client, {
-  charts: new TrainingCharts({ loss: $('chart-loss'), accuracy: $('chart-accuracy'), empty: $('chart-empty') }),
+  charts: new OverlayCharts({ loss: $('chart-loss'), accuracy: $('chart-accuracy'), empty: $('chart-empty') }),
   figures: new FiguresView({
     iteration: $('fig-iteration'), trainAcc: $('fig-train-acc'), testAcc: $('fig-test-acc'),
     speed: $('fig-speed'), batchBar: $('batch-bar'),
@@ -102,11 +106,29 @@ const personal = new PersonalDigits(client, {
 pump.probs.onRead = (digit) => personal.drawingRead(digit);
 new DrawingHint(client, form, { hint: $('drawing-hint'), text: $('drawing-hint-text'), choose: $('choose-drawing'), train: $('train') });
 
+// Runs compare: each finished run kept, overlaid on the charts when ticked, its mistakes shown.
+const runs = new RunStore();
+new RunRecorder(client, runs, { charts: training.charts, presets: () => form.presets });
+new RunList(runs, { list: $('runs'), note: $('runs-note') });
+const confusion = new ConfusionView({
+  table: $('confusion'), title: $('mistakes-title'), empty: $('mistakes-empty'), cell: $('cell-note'),
+  cellDigits: $('cell-digits'), mistakes: $('mistakes'),
+}, (indices) => client.request('digits', { indices }));
+const showRuns = () => {
+  training.charts.setOverlays(runs.list().filter((r) => r.compare).reverse());
+  confusion.show(runs.shown());
+};
+runs.addEventListener('change', showRuns);
+client.addEventListener('ready', () => confusion.refresh());
+showRuns();
+new ShareLink(client, { form, trainForm: $('train-form'), copyButton: $('copy-link'), note: $('link-note') });
+
 new SiteFooter(client, { build: $('build-info'), matmul: $('matmul-info') });
 
 // A hook for the end-to-end tests and the benchmarks (and for the curious, from the console).
 window.__pynet = {
   chartPoints: () => training.charts.points(),
+  chartSeries: () => training.charts.series(),
   // What a person saw while training, as [ms since navigation, value]: each chart redraw with the points
   // it showed, and each value of the iteration counter.
   shown: () => ({ charts: training.charts.draws(), iterations: training.figures.shown.slice() }),

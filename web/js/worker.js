@@ -60,6 +60,11 @@
  *   {id, type:'predict', pixels: Float32Array(784)}
  *   {id, type:'weights', maxTiles}       first-layer weights as tiles
  *   {id, type:'samples', count}          test digits with predictions
+ *   {id, type:'evaluation'}              → {summary, evaluation?: {confusion: 10x10 counts, test_size,
+ *                                        accuracy, mistakes: [{index, truth, answer, confidence}], labels,
+ *                                        answers (strings of digits)}}: what a run came to, for the run
+ *                                        list (pynet/evaluation.py); no evaluation without a usable model
+ *   {id, type:'digits', indices}         → {labels, pixels_b64}: test digits by index (784 bytes each)
  *   {id, type:'export'}                  → {filename, bytes: Uint8Array (transferred)}
  *   {id, type:'import', bytes: Uint8Array}
  *   {id, type:'status'}                  → Python's status and session, matmul_kept (matrices XNNPACK
@@ -516,6 +521,8 @@ const REQUESTS = {
   predict: (msg) => call({ type: 'predict' }, msg.pixels),
   weights: (msg) => call({ type: 'weights', max_tiles: msg.maxTiles ?? 16 }),
   samples: (msg) => call({ type: 'samples', count: msg.count ?? 20 }),
+  evaluation: () => call({ type: 'evaluation' }),
+  digits: (msg) => call({ type: 'digits', indices: msg.indices }),
   status: () => ({
     ...call({ type: 'status' }),
     matmul_kept: xnnpackMatmul ? xnnpackMatmul.kept() : 0,

@@ -23,8 +23,7 @@ export class TrainingCharts {
     this.trainColor = cssVar('--train', '#2f5bd3');
     this.testColor = cssVar('--test', '#d9731a');
     this.reset();
-    this.loss = this.makeChart(loss, 'loss', (u, v) => v.map((x) => (x == null ? '' : fmtNum(x))));
-    this.accuracy = this.makeChart(accuracy, '%', (u, v) => v.map((x) => (x == null ? '' : `${x}%`)), [0, 100]);
+    this.build();
     this.timer = null;
     if ('ResizeObserver' in window) {
       const ro = new ResizeObserver(() => this.fit());
@@ -33,12 +32,15 @@ export class TrainingCharts {
     }
   }
 
-  makeChart(host, unit, axisValues, fixedRange) {
-    const series = (label, color, dash) => ({
-      label, stroke: color, width: 2, spanGaps: true, dash,
-      points: { show: (u) => u.data[0].length < 40, size: 5 },
-      value: (u, v) => (v == null ? '–' : unit === '%' ? `${v.toFixed(1)}%` : fmtNum(v)),
-    });
+  /** Both charts; `extra` = {loss: [...], accuracy: [...]} series drawn under the current run's. */
+  build(extra = { loss: [], accuracy: [] }) {
+    const { loss, accuracy } = this.hosts;
+    this.loss = this.makeChart(loss, 'loss', (u, v) => v.map((x) => (x == null ? '' : fmtNum(x))), null, extra.loss);
+    this.accuracy = this.makeChart(accuracy, '%', (u, v) => v.map((x) => (x == null ? '' : `${x}%`)), [0, 100], extra.accuracy);
+  }
+
+  /** A chart of the current run's train and test series, drawn after (over) the `extra` series before them. */
+  makeChart(host, unit, axisValues, fixedRange, extra = []) {
     const opts = {
       width: Math.max(200, host.clientWidth || 300),
       height: HEIGHT,
@@ -54,13 +56,14 @@ export class TrainingCharts {
       ],
       series: [
         { label: 'after', value: (u, v) => (v == null ? '–' : `${v} it.`) },
-        series('train', this.trainColor),
-        series('test', this.testColor, [6, 3]),
+        ...extra,
+        seriesOptions('train', this.trainColor, undefined, unit),
+        seriesOptions('test', this.testColor, [6, 3], unit),
       ],
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
     };
-    return new uPlot(opts, [[], [], []], host);
+    return new uPlot(opts, [[], ...extra.map(() => []), [], []], host);
   }
 
   /** Forget every point (new training run or reset). */
@@ -128,15 +131,15 @@ export class TrainingCharts {
   redraw() {
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     this.dirty = false;
-    this.loss.setData([this.x, this.trainLoss, this.testLoss]);
-    this.accuracy.setData([this.x, this.trainAcc, this.testAcc]);
+    this.loss.setData(this.chartData('loss'));
+    this.accuracy.setData(this.chartData('accuracy'));
     // When each redraw happened and how many points it showed: the tests and the bench read it to see
     // that the charts move while training (not only at its end), whatever the machine's speed.
     this.drawn.push([performance.now(), this.x.length]);
     if (this.drawn.length > DRAWS_KEPT) this.drawn.splice(0, this.drawn.length - DRAWS_KEPT);
     // Unless the pointer is over a chart, the legend shows the latest values (not dashes).
-    const last = this.x.length - 1;
     for (const chart of [this.loss, this.accuracy]) {
+      const last = chart.data[0].length - 1;
       if (last >= 0 && !(chart.cursor.left >= 0)) chart.setLegend({ idx: last });
     }
     if (this.emptyNote) {
@@ -146,6 +149,11 @@ export class TrainingCharts {
         ? 'This network reports no loss, only accuracy.'
         : 'The curves appear here once training starts.';
     }
+  }
+
+  /** uPlot's data for one chart: x, then each series (a subclass may add series before the current run's). */
+  chartData(name) {
+    return name === 'loss' ? [this.x, this.trainLoss, this.testLoss] : [this.x, this.trainAcc, this.testAcc];
   }
 
   fit() {
@@ -165,6 +173,15 @@ export class TrainingCharts {
   draws() {
     return this.drawn.slice();
   }
+}
+
+/** A line's options: `unit` '%' or 'loss' says how its legend shows a value. */
+export function seriesOptions(label, color, dash, unit, width = 2) {
+  return {
+    label, stroke: color, width, spanGaps: true, dash,
+    points: { show: (u) => u.data[0].length < 40, size: 5 },
+    value: (u, v) => (v == null ? '–' : unit === '%' ? `${v.toFixed(1)}%` : fmtNum(v)),
+  };
 }
 
 function isNum(v) {
