@@ -24,7 +24,7 @@ import traceback
 
 import numpy as np
 
-from . import blas, data, presets, saving
+from . import blas, codecell, data, presets, saving
 from .errors import PynetError, is_interrupt
 from .layers import Conv2D, Dense, Softmax
 from .session import Session, SessionError
@@ -94,6 +94,18 @@ class Host:
             self.test = test
             return presets.make_trainer(preset.name, train, test, params, dtype=self.dtype)
         self.session.train(build, kind="preset", preset=preset.name)
+
+    def start_code(self, message):
+        """The person's own cell (pynet/codecell.py): run, checked on a first batch, then trained."""
+        def split(train_size, test_size):
+            train, self.test = self.split(train_size, test_size)
+            return train, self.test
+        self.session.train(lambda: codecell.build(str(message.get("code") or ""), split), kind="code")
+
+    def cmd_code(self, message, payload):
+        """The code panel's questions (pynet/codecell.py): `op` cell (a preset's cell), values (the form's
+        values a cell assigns), set (a cell with the form's values written in), script (a .py to run)."""
+        return codecell.answer(message)
 
     def cmd_run(self, message, payload):
         """Train for a moment. A Stop interrupt ends the call early (`interrupted`); the page's stop
@@ -187,7 +199,7 @@ class Host:
 
 # How each kind of session builds its trainer: `Host.start_<kind>(message)`. Fine-tuning on personal digits
 # and networks written by the person are meant to join here, each with its own start method.
-SESSION_KINDS = ("preset",)
+SESSION_KINDS = ("preset", "code")
 
 
 def accuracy_on(model, dataset):
