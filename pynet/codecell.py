@@ -254,8 +254,9 @@ def set_values(code, values):
     A name the cell does not assign plainly is left alone."""
     lines = code.splitlines(keepends=True)
     found = mapped_assignments(parse(code))
-    changed = [(node, values[name]) for name, (node, old) in found.items()
-               if name in values and (values[name] != old or type(values[name]) is not type(old))]
+    wanted = {name: coerced(name, value) for name, value in values.items() if name in found}
+    changed = [(node, wanted[name]) for name, (node, old) in found.items()
+               if wanted.get(name) is not None and literal(wanted[name]) != literal(old)]
     edits = sorted(changed, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True)
     for node, value in edits:
         # `ast` counts columns in UTF-8 bytes: edit each line as bytes.
@@ -264,6 +265,15 @@ def set_values(code, values):
         tail = lines[last].encode()[node.end_col_offset:].decode()
         lines[first:last + 1] = [head + literal(value) + tail]
     return "".join(lines)
+
+
+def coerced(name, value):
+    """`value` as the hyper-parameter's type (JSON has no 2.0: a form's alpha of 2 comes as an int), or None
+    when it is not a valid value."""
+    try:
+        return PARAMS[name].check(name, value)
+    except PynetError:
+        return None
 
 
 # -- running a cell --------------------------------------------------------------------------------------

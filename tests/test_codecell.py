@@ -61,6 +61,8 @@ def test_form_values_are_read_from_and_written_into_the_cell():
     changed = [(a, b) for a, b in zip(edited.splitlines(), written.splitlines()) if a != b]
     assert changed == [("alpha = 0.02  # faster", "alpha = 0.5  # faster"), ("hidden_size = 30", "hidden_size = 64"),
                        ("quirks = True", "quirks = False")]
+    # A form's value comes as JSON, where 2.0 is 2: it is written as the hyper-parameter's type.
+    assert codecell.set_values(edited, {"alpha": 2, "iterations": 350.0}) == edited.replace("alpha = 0.02", "alpha = 2.0")
     # A computed value no longer maps to the form, and is never overwritten.
     computed = edited.replace("alpha = 0.02", "alpha = 0.01 * 2")
     assert "alpha" not in codecell.mapped_values(computed)

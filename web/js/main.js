@@ -6,7 +6,8 @@
 //   prediction-pump.js  drawing → 28x28 input → the model's probabilities
 //   model-files.js      export / import, and the model kept safe from a lost worker
 //   site-footer.js      which build, which library does the matrix products
-// A new part (a run list, a confusion matrix, a code editor, a gallery of personal digits) is a new module
+//   code-panel.js       the preset as an editable Python cell; Train runs the edited cell
+// A new part (a run list, a confusion matrix, a gallery of personal digits) is a new module
 // given the client and its elements here; it listens to the client's events and sends it requests. All
 // heavy work happens in the worker; the main thread only renders.
 
@@ -26,6 +27,7 @@ import { ProbabilityView } from './ui/probabilities.js';
 import { WeightsView } from './ui/weights-view.js';
 import { SampleStrip } from './ui/sample-strip.js';
 import { keepOffline } from './offline.js';
+import { CodePanel } from './code-panel.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -75,6 +77,12 @@ const panel = new SessionPanel(client, {
   recoveryNote: () => models.recoveryNote(),
 });
 
+// After the panel: on Ready the panel fills the form first, then the code panel writes the preset's cell.
+panel.code = new CodePanel(client, {
+  form, host: $('code-editor'), message: $('code-message'), state: $('code-state'),
+  reset: $('code-reset'), download: $('code-download'),
+});
+
 const pad = new DrawPad($('draw-canvas'));
 const pump = new PredictionPump(client, {
   pad, preview: $('preview'), placeholder: $('pad-placeholder'),
@@ -99,6 +107,7 @@ window.__pynet = {
   status: () => client.status(),
   // The 28x28 input of the current drawing, as the network gets it (null: no drawing).
   input: () => (pump.lastInput ? Array.from(pump.lastInput) : null),
+  code: () => panel.code.text,   // the code panel's text, as the editor holds it
 };
 
 panel.render();

@@ -25,7 +25,7 @@
  * failure, a Python crash, the worker lost: only the page can see the last one). While not ready, nothing
  * but Reset is possible. Reset is the page's: it replaces the worker, whose new session starts empty.
  * A session snapshot: {state, version (bumped by every change), model_id (bumped by every new model: the
- * page starts its charts afresh), kind ('preset' | 'import'; later kinds join in pynet/host.py), preset,
+ * page starts its charts afresh), kind ('preset' | 'code' | 'import'; later kinds join in pynet/host.py), preset,
  * iterations, parameters, permits: [...], message (why it diverged or failed)}.
  *
  * ── Page → worker ────────────────────────────────────────────────────────────────────────────
@@ -47,7 +47,13 @@
  *                   it is gone (killed, crashed) even though a dead worker sends nothing.
  *   Requests (carry an `id`; answered by {type:'reply', id, ok, ...} exactly once, after any session
  *   message they caused):
- *   {id, type:'train', kind?, preset, params}   a fresh model, trained from now on (kind: 'preset')
+ *   {id, type:'train', kind?, preset, params, code?}   a fresh model, trained from now on (kind: 'preset', or
+ *                                        'code': the code panel's cell `code`, run and checked first; an error
+ *                                        in it says "line N of your code"; Stop's interrupt ends a cell that
+ *                                        never returns, and the reply then says so)
+ *   {id, type:'code', op, ...}           the code panel's questions, answered at once (pynet/codecell.py):
+ *                                        op 'cell' {preset, params} → {code}; 'values' {code} → {values} or
+ *                                        {error, line}; 'set' {code, values} → {code}; 'script' {code} → {script}
  *   {id, type:'pause'} {id, type:'resume'} {id, type:'stop'}   stop → the model is evaluated and kept
  *   {id, type:'predict', pixels: Float32Array(784)}
  *   {id, type:'weights', maxTiles}       first-layer weights as tiles
@@ -493,7 +499,7 @@ async function trainLoop() {
 const REQUESTS = {
   train(msg) {
     pending = [];
-    const r = call({ type: 'configure', kind: msg.kind, preset: msg.preset, params: msg.params });
+    const r = call({ type: 'configure', kind: msg.kind, preset: msg.preset, params: msg.params, code: msg.code });
     if (r.ok) queueMicrotask(trainLoop);
     return r;
   },
@@ -521,6 +527,8 @@ const REQUESTS = {
     return { ok: true, filename: r.filename, bytes, transfer: [bytes.buffer] };
   },
   import: (msg) => call({ type: 'import' }, msg.bytes),
+  // The code panel's questions (pynet/codecell.py `answer`); not a session request.
+  code: ({ op, preset, params, code, values }) => call({ type: 'code', op, preset, params, code, values }),
 };
 
 /** Bytes of the worker's WebAssembly memories: Python's heap and, once loaded, XNNPACK's backend. */
