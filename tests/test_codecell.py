@@ -1,9 +1,12 @@
 """The code panel's Python (pynet/codecell.py): each preset's cell trains exactly as the preset does, the form
 and the cell agree, a person's mistakes are named with their line and layer, and the host trains a cell."""
+import base64
 import json
+import signal
 import subprocess
 import sys
-import textwrap
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from pynet.codecell import CodeError
 from pynet.data import Dataset
 from pynet.errors import ConfigError
 from pynet.host import Host
+from tests.hand_written_layer import with_scale_layer
 from tests.synthetic import synthetic_digits_bytes, synthetic_pixels
 
 SMALL = {"iterations": 2, "train_size": 240, "test_size": 60}
@@ -117,43 +121,8 @@ def test_the_contract_is_checked(missing, message):
         codecell.build(code, synthetic_split)
 
 
-HAND_WRITTEN = '''
-from pynet.layers import Layer
-
-
-class Square(Layer):
-    """x**2, and its derivative 2x."""
-
-    def forward(self, x, training=False):
-        self.input = x
-        return x * x
-
-    def backward(self, delta):
-        return delta * 2 * self.input
-
-
-class Scale(Layer):
-    """A learned per-unit scale."""
-
-    def __init__(self, n):
-        super().__init__()
-        self.params["scale"] = np.ones(n, np.float32)
-
-    def forward(self, x, training=False):
-        self.input = x
-        return x * self.params["scale"]
-
-    def backward(self, delta):
-        self.grads["scale"] = (delta * self.input).sum(axis=0)
-        return delta * self.params["scale"]
-
-'''
-
-
 def hand_written_cell():
-    code = codecell.cell("tanh-softmax", {"train_size": 240, "test_size": 60, "iterations": 4})
-    code = code.replace("\nmodel = Sequential", HAND_WRITTEN + "\nmodel = Sequential")
-    return code.replace("    Tanh(),\n", "    Scale(hidden_size),\n    Tanh(),\n")
+    return with_scale_layer(codecell.cell("tanh-softmax", {"train_size": 240, "test_size": 60, "iterations": 4}))
 
 
 def test_a_hand_written_layer_trains_and_export_refuses_it_plainly():
@@ -177,7 +146,6 @@ def test_a_cell_of_pynets_layers_exports_and_loads():
     call(host, type="stop")
     exported = call(host, type="export")
     assert exported["ok"], exported
-    import base64
     loaded = saving.load(base64.b64decode(exported["bytes_b64"]))
     assert loaded.model.parameter_count == 784 * 12 + 12 * 10
 
@@ -227,7 +195,7 @@ def test_the_script_trains_in_cpython_and_prints_the_figures(tmp_path):
     script.write_text(codecell.answer({"op": "script", "code": code})["script"])
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
                          env={"PYNET_DATA": str(digits), "PATH": "/usr/bin:/bin",
-                              "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1])})
+                              "PYTHONPATH": str(Path(__file__).parents[1])})
     assert run.returncode == 0, run.stderr
     # The same numbers as the host trains for the same cell.
     host = Host(synthetic_digits_bytes())
@@ -250,9 +218,6 @@ def test_the_code_command_answers_the_panel():
 def test_an_endless_cell_is_ended_by_an_interrupt():
     """The page's Stop is a SIGINT inside Python (Pyodide's interrupt buffer): a cell that never returns
     ends with a message naming the line it was on, and nothing else changes."""
-    import signal
-    import threading
-
     code = "import time\nn = 0\nwhile True:\n    n += 1\n"
     timer = threading.Timer(0.3, lambda: signal.raise_signal(signal.SIGINT))
     timer.start()

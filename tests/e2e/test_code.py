@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from e2e_support import DIGITS, REPO, App
+from tests.hand_written_layer import with_scale_layer
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +54,7 @@ def settle(app):
 def fresh(app, preset="tanh-softmax", **params):
     """The preset chosen, its code reset, the form set."""
     app.tid("preset").select_option(preset)
-    wait_code(app, f"# pynet · ")
+    wait_code(app, "# pynet · ")
     if app.tid("code-reset").is_enabled():
         app.tid("code-reset").click()
     for name, value in params.items():
@@ -127,32 +128,9 @@ def test_edited_hidden_size_and_activation_train(app):
     wait_code(app, "    Tanh(),")
 
 
-HAND_WRITTEN = '''
-from pynet.layers import Layer
-
-
-class Scale(Layer):
-    """A learned scale per unit, in plain NumPy."""
-
-    def __init__(self, n):
-        super().__init__()
-        self.params["scale"] = np.ones(n, np.float32)
-
-    def forward(self, x, training=False):
-        self.input = x
-        return x * self.params["scale"]
-
-    def backward(self, delta):
-        self.grads["scale"] = (delta * self.input).sum(axis=0)
-        return delta * self.params["scale"]
-
-'''
-
-
 def test_a_hand_written_layer_trains_and_export_says_why_not(app):
     fresh(app, "tanh-softmax", **SHORT)
-    text = code(app).replace("\nmodel = Sequential", HAND_WRITTEN + "\nmodel = Sequential")
-    type_code(app, text.replace("    Tanh(),\n", "    Scale(hidden_size),\n    Tanh(),\n"))
+    type_code(app, with_scale_layer(code(app)))
     train_and_wait(app)
     assert session(app)["state"] == "done" and session(app)["parameters"] == 784 * 100 + 100 + 100 * 10
     assert app.accuracy("test") > 0.5
@@ -171,7 +149,7 @@ def test_a_syntax_error_and_a_runtime_error_show_their_line(app):
     type_code(app, "\n".join(broken) + "\n")
     app.page.wait_for_function("() => document.querySelector('[data-testid=code]').dataset.errorLine !== ''")
     assert error_line(app) == str(at + 1)
-    assert f"SyntaxError" in app.tid("code-message").text_content()
+    assert "SyntaxError" in app.tid("code-message").text_content()
     assert app.tid("code").locator(".cm-lintRange-error").count() == 1  # the line is marked in the editor
     # A runtime error, from Train.
     runtime = lines[:]
@@ -217,7 +195,8 @@ def test_an_endless_loop_is_stopped_and_the_last_model_stays(app):
     assert session(app)["state"] == "done"
     app.draw(DIGITS[7])
     app.wait_prediction()
-    app.page.locator("#error-dismiss").click() if app.tid("error").is_visible() else None
+    if app.tid("error").is_visible():
+        app.page.locator("#error-dismiss").click()
     app.tid("code-reset").click()
     wait_code(app, "optimizer = SGD(alpha)\ndrop_last")
     train_and_wait(app)
