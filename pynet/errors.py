@@ -21,6 +21,21 @@ class DigitSetError(PynetError, ValueError):
     """A personal digit set file (`pynet.personal`) is malformed, hostile or incompatible."""
 
 
+CODE_FILE = "<your code>"  # the file name the code panel's cells run under (pynet/codecell.py)
+
+
+def code_line(error):
+    """The line of a code panel cell nearest to where `error` was raised, or None if no cell is involved."""
+    if isinstance(error, SyntaxError) and error.filename == CODE_FILE:
+        return error.lineno
+    tb, line = error.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == CODE_FILE:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 def is_interrupt(error):
     """True for a `KeyboardInterrupt` and for an error raised *from* one. Pyodide turns an interrupt that
     its conversion of a value between Python and JavaScript meets into a `ConversionError` raised from the

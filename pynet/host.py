@@ -27,7 +27,7 @@ import traceback
 
 import numpy as np
 
-from . import blas, data, evaluation, finetune, personal, presets, saving
+from . import blas, codecell, data, evaluation, finetune, personal, presets, saving
 from .errors import PynetError, is_interrupt
 from .layers import Conv2D, Dense, Softmax
 from .session import Session, SessionError
@@ -115,6 +115,18 @@ class Host:
             pool = self.split(min(self.train_pool, FINETUNE_POOL), 1)[0]
             return finetune.fine_tuner(model, digits, pool, self.test)
         self.session.finetune(build)
+
+    def start_code(self, message, payload=None):
+        """The person's own cell (pynet/codecell.py): run, checked on a first batch, then trained."""
+        def split(train_size, test_size):
+            train, self.test = self.split(train_size, test_size)
+            return train, self.test
+        self.session.train(lambda: codecell.build(str(message.get("code") or ""), split), kind="code")
+
+    def cmd_code(self, message, payload):
+        """The code panel's questions (pynet/codecell.py): `op` cell (a preset's cell), values (the form's
+        values a cell assigns), set (a cell with the form's values written in), script (a .py to run)."""
+        return codecell.answer(message)
 
     def cmd_run(self, message, payload):
         """Train for a moment. A Stop interrupt ends the call early (`interrupted`); the page's stop
@@ -238,8 +250,8 @@ class Host:
 
 
 # How each kind of session builds its trainer: `Host.start_<kind>(message, payload)`, and the session action
-# it needs. Networks written by the person are meant to join here, each with its own start method.
-SESSION_KINDS = {"preset": "train", "finetune": "finetune"}
+# it needs.
+SESSION_KINDS = {"preset": "train", "code": "train", "finetune": "finetune"}
 # MNIST training digits fine-tuning samples its share of MNIST from (pynet.finetune.RECIPE's mnist_images).
 FINETUNE_POOL = 3000
 MAX_DIGITS = 500  # test digits per `digits` request: a matrix cell shows at most this many

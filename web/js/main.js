@@ -8,7 +8,8 @@
 //   site-footer.js      which build, which library does the matrix products
 //   personal-digits.js  corrections, the person's own digits, learning from them (drawing-hint.js: which
 //                       network reads drawings)
-// A new part (a run list, a confusion matrix, a code editor) is a new module
+//   code-panel.js       the preset as an editable Python cell; Train runs the edited cell
+// A new part is a new module
 // given the client and its elements here; it listens to the client's events and sends it requests. All
 // heavy work happens in the worker; the main thread only renders.
 
@@ -36,6 +37,7 @@ import { RunStore, RunRecorder } from './runs.js';
 import { RunList } from './ui/run-list.js';
 import { ConfusionView } from './ui/confusion.js';
 import { ShareLink } from './share-link.js';
+import { CodePanel } from './code-panel.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -84,6 +86,12 @@ const panel = new SessionPanel(client, {
   buttons: { train: $('train'), pause: $('pause'), stop: $('stop'), reset: $('reset') },
   recoveryNote: () => models.recoveryNote(),
   extras: () => personal.trainingExtras(),
+});
+
+// After the panel: on Ready the panel fills the form first, then the code panel writes the preset's cell.
+panel.code = new CodePanel(client, {
+  form, host: $('code-editor'), message: $('code-message'), state: $('code-state'),
+  reset: $('code-reset'), download: $('code-download'),
 });
 
 const pad = new DrawPad($('draw-canvas'));
@@ -141,6 +149,7 @@ window.__pynet = {
   status: () => client.status(),
   // The 28x28 input of the current drawing, as the network gets it (null: no drawing).
   input: () => (pump.lastInput ? Array.from(pump.lastInput) : null),
+  code: () => panel.code.text,   // the code panel's text, as the editor holds it
 };
 
 panel.render();

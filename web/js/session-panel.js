@@ -28,6 +28,7 @@ export class SessionPanel {
    */
   constructor(client, { status, form, buttons, trainForm, recoveryNote, extras }) {
     Object.assign(this, { client, status, form, buttons, recoveryNote: recoveryNote || (() => ''), extras: extras || (() => ({})) });
+    this.code = null;  // the code panel (code-panel.js), once main.js gives it: what Train sends, and its reply
     this.seen = { runtime: null, version: null, modelId: null };
     form.onValidity = () => this.render();
     trainForm.addEventListener('submit', (e) => { e.preventDefault(); this.train(); });
@@ -52,11 +53,13 @@ export class SessionPanel {
 
   // ── actions ─────────────────────────────────────────────────────────────────────────────────
   async train() {
-    const config = this.form.config();
+    const config = this.code ? this.code.config(this.form.config()) : this.form.config();
     if (!config || !this.client.can('train')) return;
     this.status.clearError();
     startRun();
+    this.sentCode = config.kind === 'code';
     const reply = await this.client.train({ ...config, ...this.extras() });
+    this.code?.trained(reply);
     if (!reply.ok) this.refused(reply, 'train', 'Python refused these settings.');
   }
 
@@ -73,9 +76,11 @@ export class SessionPanel {
     if (!reply.ok) this.refused(reply, 'stop');
   }
 
-  /** Stop stays possible while a pause or resume is on its way: it is what a hurried person clicks next. */
+  /** Stop stays possible while a pause or resume is on its way: it is what a hurried person clicks next;
+   * and while the code panel's cell runs before training, since it may never return. */
   stoppable() {
     const request = this.client.sessionRequest;
+    if (request === 'train' && this.sentCode) return this.client.isolated;
     return this.client.permits('stop') && (!request || request === 'pause' || request === 'resume');
   }
 
@@ -132,7 +137,7 @@ export class SessionPanel {
     if (session.model_id !== seen.modelId) {
       seen.modelId = session.model_id;
       if (session.kind !== 'import' && session.state === 'training') {
-        status.set('training', 'Training…', `${session.preset}: ${session.parameters.toLocaleString('en-US')} parameters`);
+        status.set('training', 'Training…', `${session.preset || 'your code'}: ${session.parameters.toLocaleString('en-US')} parameters`);
       }
     }
     if (phase === 'diverged') status.showError(divergedText(session.message));

@@ -28,7 +28,7 @@
  * failure, a Python crash, the worker lost: only the page can see the last one). While not ready, nothing
  * but Reset is possible. Reset is the page's: it replaces the worker, whose new session starts empty.
  * A session snapshot: {state, version (bumped by every change), model_id (bumped by every new model: the
- * page starts its charts afresh), kind ('preset' | 'import' | 'finetune'; later kinds join in pynet/host.py), preset,
+ * page starts its charts afresh), kind ('preset' | 'code' | 'import' | 'finetune'; later kinds join in pynet/host.py), preset,
  * iterations, parameters, permits: [...], message (why it diverged or failed)}.
  *
  * ── Page → worker ────────────────────────────────────────────────────────────────────────────
@@ -50,12 +50,18 @@
  *                   it is gone (killed, crashed) even though a dead worker sends nothing.
  *   Requests (carry an `id`; answered by {type:'reply', id, ok, ...} exactly once, after any session
  *   message they caused):
- *   {id, type:'train', kind?, preset, params, digits?}   a fresh model, trained from now on (kind: 'preset'),
- *                                        on MNIST and, with `digits`, the person's digits mixed in;
- *                                        kind 'finetune': the current model trained on on `digits`
+ *   {id, type:'train', kind?, preset, params, digits?, code?}   a fresh model, trained from now on (kind:
+ *                                        'preset'), on MNIST and, with `digits`, the person's digits mixed in;
+ *                                        kind 'finetune': the current model trained on on `digits`;
+ *                                        kind 'code': the code panel's cell `code`, run and checked first; an
+ *                                        error in it says "line N of your code"; Stop's interrupt ends a cell
+ *                                        that never returns, and the reply then says so
  *        digits: {pixels: Uint8Array(N*784) (0-255), labels: number[N]}, the page's personal digit set
  *   {id, type:'digits-export', digits}   → {filename, bytes: Uint8Array (transferred)}: a .npz digit-set file
  *   {id, type:'digits-import', bytes: Uint8Array}   → {digits}: the file read by pynet's strict loader
+ *   {id, type:'code', op, ...}           the code panel's questions, answered at once (pynet/codecell.py):
+ *                                        op 'cell' {preset, params} → {code}; 'values' {code} → {values} or
+ *                                        {error, line}; 'set' {code, values} → {code}; 'script' {code} → {script}
  *   {id, type:'pause'} {id, type:'resume'} {id, type:'stop'}   stop → the model is evaluated and kept
  *   {id, type:'predict', pixels: Float32Array(784)}
  *   {id, type:'weights', maxTiles}       first-layer weights as tiles
@@ -507,7 +513,7 @@ const REQUESTS = {
   train(msg) {
     pending = [];
     const digits = msg.digits || {};
-    const r = call({ type: 'configure', kind: msg.kind, preset: msg.preset, params: msg.params, labels: digits.labels }, digits.pixels);
+    const r = call({ type: 'configure', kind: msg.kind, preset: msg.preset, params: msg.params, code: msg.code, labels: digits.labels }, digits.pixels);
     if (r.ok) queueMicrotask(trainLoop);
     return r;
   },
@@ -537,6 +543,8 @@ const REQUESTS = {
     const pixels = fromBase64(r.pixels_b64);
     return { ok: true, digits: { pixels, labels: r.labels }, transfer: [pixels.buffer] };
   },
+  // The code panel's questions (pynet/codecell.py `answer`); not a session request.
+  code: ({ op, preset, params, code, values }) => call({ type: 'code', op, preset, params, code, values }),
 };
 
 /** A reply carrying a file's bytes (base64 from Python) as {filename, bytes}, the bytes transferred. */

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import digits, lockfile, offline, packages, pynet_wheel, pyc, vendor
+from . import digits, editor, lockfile, offline, packages, pynet_wheel, pyc, vendor
 from .common import (BUILD_CODE, DEFAULT_OUT, DIGITS_REL, ROOT, STAMP_NAME, WEB, copy_if_changed, digest,
                      files_digest, log, sha256_file, warn)
 
@@ -58,13 +58,14 @@ class Stamp:
 
 def web_sources(out):
     """The front end's files: web/ but the built site, the build's own code and the service worker's
-    template (the offline step writes the worker)."""
+    template (the offline step writes the worker) and the editor's entry (the editor step bundles it)."""
     skip = {DEFAULT_OUT.resolve(), out.resolve(), BUILD_CODE}
     files = []
     for path in sorted(WEB.rglob("*")):
         rel = path.relative_to(WEB)
         if (path.is_file() and not any(part.startswith(".") or part == "__pycache__" for part in rel.parts)
-                and not any(p in skip for p in path.resolve().parents) and path != offline.TEMPLATE):
+                and not any(p in skip for p in path.resolve().parents) and path != offline.TEMPLATE
+                and not path.name.endswith(editor.ENTRY_SUFFIX)):
             files.append(path)
     return files
 
@@ -200,6 +201,8 @@ def build_site(out, args):
     stdlib = stamp.run("stdlib", stdlib_inputs, lambda: step_stdlib(out, compiler))
     sources = web_sources(out)
     web = stamp.run("web", digest(me, files_digest(WEB, sources)), lambda: step_web(out, sources))
+    code_editor = stamp.run("editor", digest(me, sha256_file(editor.ENTRY), editor.versions()),
+                            lambda: editor.step_editor(out))
     pynet_inputs = digest(me, files_digest(ROOT, pynet_wheel.pynet_sources()), sha256_file(vendor.LOCK), wanted)
     pynet = stamp.run("pynet", pynet_inputs, lambda: step_pynet(out, compiler))
     lock_record = stamp.run("lock", digest(me, pkgs, pynet), lambda: step_lock(out, pkgs, pynet))
@@ -207,8 +210,9 @@ def build_site(out, args):
     digits_record = stamp.run("data", data_inputs, lambda: step_data(out))
     info = stamp.run("info", digest(pkgs, runtime, stdlib, web, pynet, digits_record),
                      lambda: step_info(out, lock, pkgs, stdlib, pynet, digits_record))
-    stamp.run("offline", digest(me, sha256_file(offline.TEMPLATE), pkgs, runtime, stdlib, web, lock_record,
-                                digits_record, info), lambda: offline.step_offline(out, optional_files(pkgs)))
+    offline_inputs = digest(me, sha256_file(offline.TEMPLATE), pkgs, runtime, stdlib, web, code_editor, lock_record,
+                            digits_record, info)
+    stamp.run("offline", offline_inputs, lambda: offline.step_offline(out, optional_files(pkgs)))
     report_python(stamp, compiler)
     return stamp.ran
 

@@ -1,0 +1,247 @@
+"""The code panel in the page: the preset as Python in CodeMirror, the form and the code in step, an edited
+cell (a hand-written NumPy layer too) trained in the worker, its mistakes marked on their line, an endless
+cell ended by Stop, and the downloaded script trained again in CPython."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from e2e_support import DIGITS, REPO, App
+from tests.hand_written_layer import with_scale_layer
+
+pytestmark = pytest.mark.e2e
+
+SHORT = {"iterations": 10, "train_size": 1000, "test_size": 1000, "hidden_size": 100, "alpha": 2.0}
+
+
+@pytest.fixture(scope="module")
+def app(browser, site_url):
+    a = App(browser, site_url).open()
+    wait_code(a, "hidden_size = 100")
+    yield a
+    a.close()
+
+
+# -- driving the editor as a person does: click, select all, type (insert) the new text ------------------
+
+def code(app):
+    return app.page.evaluate("window.__pynet.code()")
+
+
+def wait_code(app, fragment, timeout=30_000):
+    app.page.wait_for_function(
+        "f => window.__pynet.code().includes(f)",
+        arg=fragment, timeout=timeout)
+
+
+def type_code(app, text):
+    """Select all and paste `text`, as a person replacing the cell does (CodeMirror takes the paste event)."""
+    content = app.tid("code").locator(".cm-content")
+    content.click()
+    app.page.keyboard.press("Control+A")
+    content.evaluate("""(c, text) => { const data = new DataTransfer(); data.setData('text/plain', text);
+        c.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true})); }""", text)
+    app.page.wait_for_function("t => window.__pynet.code() === t", arg=text)
+
+
+def settle(app):
+    """The form has followed the code (the panel reads it once typing pauses)."""
+    app.page.wait_for_timeout(600)
+
+
+def fresh(app, preset="tanh-softmax", **params):
+    """The preset chosen, its code reset, the form set."""
+    app.tid("preset").select_option(preset)
+    wait_code(app, "# pynet · ")
+    if app.tid("code-reset").is_enabled():
+        app.tid("code-reset").click()
+    for name, value in params.items():
+        app.set_param(name.replace("_", "-"), value)
+    for name, value in params.items():
+        wait_code(app, f"{name} = {value!r}")
+
+
+def train_and_wait(app, timeout=180_000):
+    app.tid("train").click()
+    app.page.wait_for_function(
+        "() => ['done', 'failed', 'diverged', 'stopped'].includes(window.__pynet.phase())"
+        " && !window.__pynet.session().request", timeout=timeout)
+
+
+def session(app):
+    return app.page.evaluate("window.__pynet.session().session")
+
+
+def error_line(app):
+    return app.tid("code").get_attribute("data-error-line")
+
+
+# -- the tests ----------------------------------------------------------------------------------------
+
+def test_the_code_and_the_form_follow_each_other(app):
+    fresh(app, "tanh-softmax")
+    text = code(app)
+    assert "hidden_size = 100\n" in text and "Tanh()," in text and "SoftmaxCrossEntropy" in text
+    assert app.tid("code").locator(".cm-lineNumbers").count() == 1  # line numbers
+    assert app.tid("code").locator(".cm-content span").count() > 20  # highlighted, token by token
+    app.set_param("hidden-size", 64)
+    wait_code(app, "hidden_size = 64\n")
+    type_code(app, code(app).replace("alpha = 2.0", "alpha = 0.5"))
+    app.page.wait_for_function("() => document.querySelector('[data-testid=alpha]').value === '0.5'")
+    assert app.tid("code-state").text_content().startswith("The preset")  # still the preset's own cell
+    assert app.csp_violations() == [] and app.page_errors == []
+    # The editor's own violations (in its shadow root) reach the console.
+    assert not [e for e in app.console_errors if "Content Security Policy" in e], app.console_errors
+
+
+def test_edited_hidden_size_and_activation_train(app):
+    fresh(app, "tanh-softmax", **SHORT)
+    train_and_wait(app)
+    preset_parameters, preset_accuracy = session(app)["parameters"], app.accuracy("test")
+    assert preset_parameters == 784 * 100 + 100 * 10 and session(app)["kind"] == "preset"
+    edited = (code(app).replace("hidden_size = 100", "hidden_size = 32")
+              .replace("import Dropout, Softmax, Tanh", "import Dropout, ReLU, Softmax, Tanh")
+              .replace("    Tanh(),", "    ReLU(),"))
+    type_code(app, edited)
+    app.page.wait_for_function("() => document.querySelector('[data-testid=hidden-size]').value === '32'")
+    app.page.wait_for_function("() => document.querySelector('[data-testid=code]').dataset.edited === 'true'")
+    train_and_wait(app)
+    state = session(app)
+    assert state["state"] == "done" and state["kind"] == "code", state
+    assert state["parameters"] == 784 * 32 + 32 * 10
+    assert f"{784 * 32 + 32 * 10:,} parameters" in app.page.locator("#status-detail").text_content()
+    assert app.accuracy("test") > 0.4 and app.accuracy("test") != preset_accuracy  # learns (chance: 0.1), differently
+    # Everything a preset has: charts, weights, drawing.
+    assert app.chart_points() == 10
+    app.page.wait_for_function("() => document.querySelector('[data-testid=weights]').dataset.tiles === '16'")
+    app.draw(DIGITS[1])
+    app.wait_prediction()
+    # Kept across a reload, with the form following it.
+    app.page.reload()
+    app.wait_status("Ready", timeout=90_000)
+    wait_code(app, "hidden_size = 32")
+    assert "    ReLU()," in code(app)
+    app.page.wait_for_function("() => document.querySelector('[data-testid=hidden-size]').value === '32'")
+    app.tid("code-reset").click()
+    wait_code(app, "    Tanh(),")
+
+
+def test_a_hand_written_layer_trains_and_export_says_why_not(app):
+    fresh(app, "tanh-softmax", **SHORT)
+    type_code(app, with_scale_layer(code(app)))
+    train_and_wait(app)
+    assert session(app)["state"] == "done" and session(app)["parameters"] == 784 * 100 + 100 + 100 * 10
+    assert app.accuracy("test") > 0.5
+    app.tid("export").click()
+    app.page.wait_for_function("() => !document.querySelector('[data-testid=error]').hidden")
+    assert "Scale (layer 1) is written in your code" in app.error_text()
+    app.page.locator("#error-dismiss").click()
+
+
+def test_a_syntax_error_and_a_runtime_error_show_their_line(app):
+    fresh(app, "relu", iterations=2)
+    lines = code(app).splitlines()
+    broken = lines[:]
+    at = lines.index("optimizer = SGD(alpha)")
+    broken[at] = "optimizer = SGD(alpha))"
+    type_code(app, "\n".join(broken) + "\n")
+    app.page.wait_for_function("() => document.querySelector('[data-testid=code]').dataset.errorLine !== ''")
+    assert error_line(app) == str(at + 1)
+    assert "SyntaxError" in app.tid("code-message").text_content()
+    assert app.tid("code").locator(".cm-lintRange-error").count() == 1  # the line is marked in the editor
+    # A runtime error, from Train.
+    runtime = lines[:]
+    runtime.insert(at, "scale = 1 / 0")
+    type_code(app, "\n".join(runtime) + "\n")
+    app.page.wait_for_function("() => document.querySelector('[data-testid=code]').dataset.errorLine === ''")
+    app.tid("train").click()
+    app.page.wait_for_function("() => document.querySelector('[data-testid=code]').dataset.errorLine !== ''")
+    assert error_line(app) == str(at + 1)
+    message = app.tid("code-message").text_content()
+    assert f"ZeroDivisionError: division by zero (line {at + 1} of your code)" in message
+    assert "ZeroDivisionError" in app.error_text()
+    app.page.locator("#error-dismiss").click()
+    # A shape mismatch names the layer and the shapes.
+    shapes = code(app).replace("scale = 1 / 0\n", "").replace("uniform_dense(hidden_size, 10", "uniform_dense(20, 10")
+    type_code(app, shapes)
+    settle(app)
+    app.tid("train").click()
+    app.page.wait_for_function("() => document.querySelector('[data-testid=code-message]').textContent.includes('layer 2')")
+    assert "cannot take an input of shape (1, 30)" in app.tid("code-message").text_content()
+    app.page.locator("#error-dismiss").click()
+
+
+def test_an_endless_loop_is_stopped_and_the_last_model_stays(app):
+    if not app.page.evaluate("window.__pynet.isolated()"):
+        pytest.fail("the page is not cross-origin isolated: Stop cannot interrupt Python")
+    fresh(app, "relu-minibatch", iterations=2)
+    train_and_wait(app)
+    assert session(app)["state"] == "done"
+    endless = code(app) + "\nwhile True:\n    pass\n"
+    type_code(app, endless)
+    settle(app)
+    app.tid("train").click()
+    app.page.wait_for_function("() => !document.querySelector('[data-testid=stop]').disabled", timeout=10_000)
+    app.page.wait_for_timeout(500)
+    assert app.page.evaluate("window.__pynet.session().request") == "train"  # still running the cell
+    app.tid("stop").click()
+    app.page.wait_for_function(
+        "() => document.querySelector('[data-testid=code-message]').textContent.includes('Stopped')", timeout=15_000)
+    assert re.search(r"Stopped: your code was still running \(line \d+ of your code\)", app.tid("code-message").text_content())
+    assert int(error_line(app)) >= len(endless.splitlines()) - 1
+    # The page is usable: the last model draws, and a new run trains.
+    assert session(app)["state"] == "done"
+    app.draw(DIGITS[7])
+    app.wait_prediction()
+    if app.tid("error").is_visible():
+        app.page.locator("#error-dismiss").click()
+    app.tid("code-reset").click()
+    wait_code(app, "optimizer = SGD(alpha)\ndrop_last")
+    train_and_wait(app)
+    assert session(app)["state"] == "done" and session(app)["kind"] == "preset"
+
+
+def test_the_downloaded_script_reaches_the_pages_accuracy_in_cpython(app, built_site, tmp_path):
+    fresh(app, "relu-minibatch", iterations=20)
+    type_code(app, code(app).replace("hidden_size = 100", "hidden_size = 40").replace("Dropout(0.5", "Dropout(0.3"))
+    settle(app)
+    train_and_wait(app)
+    assert session(app)["kind"] == "code"
+    page_accuracy = app.page.evaluate("window.__pynet.status()")["status"]["evaluation"]["test_accuracy"]
+    with app.page.expect_download() as download:
+        app.tid("code-download").click()
+    script = tmp_path / "cell.py"
+    download.value.save_as(script)
+    env = {**os.environ, "PYNET_DATA": str(built_site / "data" / "mnist-digits.bin"), "PYTHONPATH": str(REPO)}
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 0, run.stderr
+    last = run.stdout.strip().splitlines()[-1]
+    assert last.startswith("iteration 20:"), run.stdout
+    script_accuracy = float(last.rsplit(" ", 1)[1])
+    # The same numbers but for the matrix products' rounding (XNNPACK in the page, OpenBLAS here).
+    assert abs(script_accuracy - page_accuracy) <= 0.01, (script_accuracy, page_accuracy)
+
+
+def test_a_cell_comes_and_goes_in_a_link(browser, site_url):
+    """`?code=` (deflate-raw, base64url) opens the page on that cell; the page packs a cell the same way."""
+    import base64
+    import zlib
+
+    from pynet import codecell
+
+    cell = codecell.cell("tanh-softmax").replace("hidden_size = 100", "hidden_size = 48") + "# from a link ✓\n"
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = base64.urlsafe_b64encode(packer.compress(cell.encode()) + packer.flush()).decode().rstrip("=")
+    app = App(browser, f"{site_url}?code={packed}").open()
+    try:
+        wait_code(app, "# from a link ✓")
+        assert app.page.evaluate("window.__pynet.code()") == cell
+        app.page.wait_for_function("() => document.querySelector('[data-testid=hidden-size]').value === '48'")
+        assert app.tid("code").get_attribute("data-edited") == "true"
+        again = app.page.evaluate("async (text) => (await import('./js/code-link.js')).packCode(text)", cell)
+        unpacker = zlib.decompressobj(-15)
+        assert unpacker.decompress(base64.urlsafe_b64decode(again + "=" * (-len(again) % 4))).decode() == cell
+    finally:
+        app.close()

@@ -1,0 +1,293 @@
+// The code panel: the chosen preset as a short notebook-style Python cell (pynet/codecell.py writes it),
+// in a CodeMirror editor, editable, trained in the worker when Train is pressed.
+//
+// One piece of text, the editor's, and two rules keep it and the form in step:
+// - the form's values are written into the cell's plain assignments (`alpha = 0.01`), the rest of the
+//   text kept as the person wrote it; an edited assignment goes back into the form (Python reads both
+//   with `ast`, through the worker's `code` request);
+// - while the text is the preset's own cell for the form's values, Train trains the preset (its path, its
+//   speed); once it differs, Train sends the text as a session of kind 'code'.
+// An edited cell is kept per preset in localStorage until "Reset code" drops it. A mistake (a syntax error
+// while typing, an error when Train runs it, a failure during training) is marked on its line: Python's
+// messages say "line N of your code".
+//
+// The editor lives in a shadow root: CodeMirror then puts its styles in a constructed style sheet, which
+// the page's policy (style-src 'self', no inline <style>) allows, so the policy needs no exception.
+
+import { packCode, unpackCode } from './code-link.js';
+
+const EDITOR_MODULE = '../vendor/codemirror/codemirror.js';
+const STORAGE_PREFIX = 'pynet.code.';
+const READ_AFTER_MS = 250;      // the form follows the code once typing pauses this long
+const LINE = /line (\d+) of your code/;
+
+export class CodePanel {
+  /**
+   * @param {import('./trainer-client.js').TrainerClient} client
+   * @param {{form: import('./ui/params-form.js').ParamsForm, host: HTMLElement, message: HTMLElement,
+   *          reset: HTMLButtonElement, download: HTMLButtonElement, state: HTMLElement}} parts
+   */
+  constructor(client, { form, host, message, reset, download, state }) {
+    Object.assign(this, { client, form, host, messageEl: message, resetButton: reset, downloadButton: download, stateEl: state });
+    this.view = null;
+    this.generated = null;   // the preset's own cell for the form's values: while the text is this, it is not edited
+    this.preset = null;      // the preset the text belongs to
+    this.applying = false;   // the text is being set by the page, not typed
+    this.timer = null;
+    this.ticket = 0;         // the latest sync: older answers are dropped
+    this.fromLink = null;    // a cell that came in the address (?code=), used once
+    this.ready = this.loadEditor();
+    client.addEventListener('ready', () => this.presetChanged());
+    form.els.select.addEventListener('change', () => this.presetChanged());
+    form.els.grid.addEventListener('input', () => this.formChanged());
+    form.els.grid.addEventListener('change', () => this.formChanged());
+    client.addEventListener('change', () => this.sessionChanged());
+    reset.addEventListener('click', () => this.resetCode());
+    download.addEventListener('click', () => this.downloadScript());
+    this.readLink();
+  }
+
+  // ── the editor ──────────────────────────────────────────────────────────────────────────────
+  async loadEditor() {
+    const cm = await import(EDITOR_MODULE);
+    this.cm = cm;
+    const root = this.host.attachShadow({ mode: 'open' });
+    const theme = cm.EditorView.theme({
+      '&': { fontSize: '13px', border: '1px solid #d0d7de', borderRadius: '6px', background: '#fff' },
+      '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace', maxHeight: '32rem' },
+      '.cm-gutters': { background: '#f6f8fa' },
+    });
+    this.view = new cm.EditorView({
+      root,
+      parent: root,
+      doc: '# The code appears once Python has loaded.',
+      extensions: [
+        cm.basicSetup, cm.python(), cm.lintGutter(), theme,
+        cm.EditorView.contentAttributes.of({ 'aria-label': 'Python code of the network (editable)' }),
+        cm.EditorView.updateListener.of((update) => { if (update.docChanged && !this.applying) this.typed(); }),
+      ],
+    });
+  }
+
+  get text() {
+    return this.view ? this.view.state.doc.toString() : '';
+  }
+
+  async setText(text) {
+    await this.ready;
+    if (text === this.text) return;
+    this.applying = true;
+    try {
+      this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text } });
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** Mark `line` (from 1) with `message`, or clear the marks (line null). */
+  mark(line, message) {
+    if (!this.view) return;
+    const { doc } = this.view.state;
+    const diagnostics = [];
+    if (line && line >= 1 && line <= doc.lines) {
+      const l = doc.line(line);
+      diagnostics.push({ from: l.from, to: l.to, severity: 'error', message });
+    }
+    this.view.dispatch(this.cm.setDiagnostics(this.view.state, diagnostics));
+    this.host.dataset.errorLine = diagnostics.length ? String(line) : '';
+  }
+
+  say(text, bad = false) {
+    this.messageEl.textContent = text;
+    this.messageEl.classList.toggle('invalid', bad);
+  }
+
+  get edited() {
+    return this.generated !== null && this.text !== this.generated;
+  }
+
+  showState() {
+    const edited = this.edited;
+    this.stateEl.textContent = edited
+      ? 'Edited: Train runs this code.'
+      : 'The preset’s own code: Train runs the preset.';
+    this.host.dataset.edited = edited ? 'true' : 'false';
+    this.resetButton.disabled = !edited;
+  }
+
+  // ── Python's answers ────────────────────────────────────────────────────────────────────────
+  ask(op, data) {
+    return this.client.request('code', { op, ...data });
+  }
+
+  /** A new preset (or a new worker): its kept cell, or the one that came in the link, or its own. */
+  async presetChanged() {
+    const config = this.form.config();
+    const preset = this.form.preset && this.form.preset.name;
+    if (!preset) return;
+    const ticket = ++this.ticket;
+    this.preset = preset;
+    const own = await this.ask('cell', { preset, params: config ? config.params : {} });
+    if (ticket !== this.ticket || !own.ok) return;
+    this.generated = own.code;
+    const kept = this.fromLink || this.stored(preset);
+    this.fromLink = null;
+    await this.setText(kept || own.code);
+    if (kept) await this.readValues(ticket);
+    else this.mark(null);
+    this.say('');
+    this.showState();
+  }
+
+  /** The person changed the form: its values go into the cell, and the preset's own cell is redone. */
+  async formChanged() {
+    const config = this.form.config();
+    if (!config || config.preset !== this.preset) return;
+    const ticket = ++this.ticket;
+    const [written, own] = await Promise.all([
+      this.ask('set', { code: this.text, values: config.params }),
+      this.ask('cell', { preset: config.preset, params: config.params }),
+    ]);
+    if (ticket !== this.ticket) return;
+    if (own.ok) this.generated = own.code;
+    if (written.ok) await this.setText(written.code);
+    this.keep();
+    this.showState();
+  }
+
+  /** The person typed: once they pause, the form follows the cell's values and a syntax error is marked. */
+  typed() {
+    this.showState();
+    clearTimeout(this.timer);
+    const ticket = ++this.ticket;
+    this.timer = setTimeout(() => this.readValues(ticket).then(() => this.keep()), READ_AFTER_MS);
+  }
+
+  async readValues(ticket) {
+    const reply = await this.ask('values', { code: this.text });
+    if (ticket !== this.ticket || !reply.ok) return;
+    if (reply.error) {
+      this.mark(reply.line, reply.error);
+      this.say(reply.error, true);
+      return;
+    }
+    this.mark(null);
+    this.say('');
+    const changed = this.fillForm(reply.values);
+    if (changed) {
+      const config = this.form.config();
+      if (config) {
+        const own = await this.ask('cell', { preset: config.preset, params: config.params });
+        if (ticket === this.ticket && own.ok) this.generated = own.code;
+      }
+    }
+    this.showState();
+  }
+
+  /** The cell's values into the form's fields of the same names; true if any changed. */
+  fillForm(values) {
+    let changed = false;
+    for (const [name, value] of Object.entries(values || {})) {
+      const field = this.form.inputs[name];
+      if (!field) continue;
+      if (field.spec.kind === 'bool') {
+        if (field.input.checked !== Boolean(value)) { field.input.checked = Boolean(value); changed = true; }
+      } else if (Number(field.input.value) !== value || field.input.value.trim() === '') {
+        field.input.value = String(value);
+        changed = true;
+      }
+    }
+    if (changed) this.form.validate();
+    return changed;
+  }
+
+  // ── training ────────────────────────────────────────────────────────────────────────────────
+  /** What Train sends: the form's preset run, or this cell when it was edited. */
+  config(base) {
+    if (!base || !this.edited) return base;
+    return { ...base, kind: 'code', code: this.text };
+  }
+
+  /** Train's reply: a refused cell is marked on its line. */
+  trained(reply) {
+    if (reply.ok || !reply.error) {
+      if (reply.ok) { this.mark(null); this.say(''); }
+      return;
+    }
+    const line = LINE.exec(reply.error);
+    this.mark(line ? Number(line[1]) : null, reply.error);
+    this.say(reply.error, true);
+  }
+
+  sessionChanged() {
+    const session = this.client.session;
+    if (!session || session.kind !== 'code' || session.version === this.seenVersion) return;
+    this.seenVersion = session.version;
+    if (session.state === 'failed' && session.message) {
+      const line = LINE.exec(session.message);
+      this.mark(line ? Number(line[1]) : null, session.message);
+      this.say(session.message, true);
+    }
+  }
+
+  // ── keeping, resetting, downloading, sharing ────────────────────────────────────────────────
+  stored(preset) {
+    try {
+      return localStorage.getItem(STORAGE_PREFIX + preset);
+    } catch {
+      return null;   // storage refused (a private window's settings): the code is simply not kept
+    }
+  }
+
+  keep() {
+    if (!this.preset || this.generated === null) return;
+    try {
+      if (this.edited) localStorage.setItem(STORAGE_PREFIX + this.preset, this.text);
+      else localStorage.removeItem(STORAGE_PREFIX + this.preset);
+    } catch { /* see stored() */ }
+  }
+
+  async resetCode() {
+    if (this.generated === null) return;
+    ++this.ticket;
+    await this.setText(this.generated);
+    this.keep();
+    this.mark(null);
+    this.say('');
+    this.showState();
+  }
+
+  async downloadScript() {
+    const reply = await this.ask('script', { code: this.text });
+    if (!reply.ok) {
+      const line = LINE.exec(reply.error || '');
+      this.mark(line ? Number(line[1]) : null, reply.error);
+      this.say(reply.error || 'The code could not be turned into a script.', true);
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([reply.script], { type: 'text/x-python' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `pynet-${this.preset || 'code'}.py`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  /** The cell, packed for an address (`code=`), or '' while it is the preset's own. */
+  async linkValue() {
+    return this.edited ? packCode(this.text) : '';
+  }
+
+  /** `?code=` in the address: the cell to start from, for the preset the address names (or the default). */
+  async readLink() {
+    const packed = new URLSearchParams(self.location.search).get('code');
+    if (!packed) return;
+    try {
+      this.fromLink = await unpackCode(packed);
+    } catch {
+      this.say('The code in this link could not be read: it was cut short or changed.', true);
+    }
+  }
+}
