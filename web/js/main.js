@@ -26,6 +26,7 @@ import { ProbabilityView } from './ui/probabilities.js';
 import { WeightsView } from './ui/weights-view.js';
 import { SampleStrip } from './ui/sample-strip.js';
 import { keepOffline } from './offline.js';
+import { keepFocus } from './ui/focus-keeper.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -101,5 +102,6 @@ window.__pynet = {
   input: () => (pump.lastInput ? Array.from(pump.lastInput) : null),
 };
 
+keepFocus();
 panel.render();
 client.start();
