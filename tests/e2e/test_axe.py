@@ -3,6 +3,7 @@ person sees: loading done, a form with a mistake, training, trained with a digit
 No serious or critical violation may be reported. Also: the charts and the probability bars say in words
 what they show."""
 import re
+from contextlib import closing
 
 import pytest
 
@@ -14,9 +15,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def app(browser, site_url):
-    app = with_axe(App(browser, site_url)).open()
-    yield app
-    app.close()
+    with closing(with_axe(App(browser, site_url)).open()) as opened:
+        yield opened
 
 
 def test_audit_when_ready(app):
@@ -66,11 +66,8 @@ def test_probability_bars_are_read_out(app):
 
 
 def test_audit_on_a_phone(browser, site_url):
-    app = with_axe(phone_app(browser, site_url)).open()
-    try:
+    with closing(with_axe(phone_app(browser, site_url)).open()) as app:
         audit(app.page, "on a phone at Ready")
-    finally:
-        app.close()
 
 
 def test_the_audit_catches_a_nameless_button(app):

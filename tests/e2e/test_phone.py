@@ -1,5 +1,7 @@
 """The page on a phone (390x844, touch): nothing wider than the screen, every control reachable, and a
 digit drawn with a finger on a trained model is read without the page scrolling under the finger."""
+from contextlib import closing
+
 import pytest
 
 from a11y_support import horizontal_overflow, phone_app, touch_draw, touch_stroke
@@ -27,9 +29,8 @@ MAIN_CONTROLS = {"preset", "iterations", "train", "pause", "stop", "reset", "exp
 
 @pytest.fixture(scope="module")
 def phone(browser, site_url):
-    app = phone_app(browser, site_url).open()
-    yield app
-    app.close()
+    with closing(phone_app(browser, site_url).open()) as app:
+        yield app
 
 
 def test_nothing_overflows_sideways_when_ready(phone):
