@@ -85,6 +85,12 @@ def test_training_from_the_keyboard(app):
     assert app.tid("pause").get_attribute("aria-pressed") == "true"
     # Pause was disabled while its request was on its way: focus comes back to it.
     page.wait_for_function("() => document.activeElement.dataset.testid === 'pause'", timeout=5_000)
+    # Paused, the run's controls are in the tab order, in reading order, each with its focus ring.
+    stops = tab_walk(page)
+    names = [s["name"] for s in stops]
+    assert in_order(names, ["pause", "stop", "reset", "export", "draw-canvas", "clear"]), names  # no Import mid-run
+    assert all(s["visible"] and s["ring"] != unfocused_ring(page, s["name"]) for s in stops), stops
+    tab_to(page, "pause")
     page.keyboard.press("Space")
     app.wait_status("Training")
     assert app.tid("pause").get_attribute("aria-pressed") == "false"
