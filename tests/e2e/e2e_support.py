@@ -69,8 +69,8 @@ class App:
     def __init__(self, browser, url, tmp_path=None, **context_options):
         self.url = url
         self.origin = url.rstrip("/")
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
-                                           **context_options)
+        options = {"viewport": {"width": 1280, "height": 900}, "accept_downloads": True, **context_options}
+        self.context = browser.new_context(**options)
         self.page = self.context.new_page()
         self.page.add_init_script(LONGTASK_SCRIPT)
         self.page.add_init_script(CSP_SCRIPT)

@@ -38,6 +38,7 @@ import { RunList } from './ui/run-list.js';
 import { ConfusionView } from './ui/confusion.js';
 import { ShareLink } from './share-link.js';
 import { CodePanel } from './code-panel.js';
+import { keepFocus } from './ui/focus-keeper.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -152,5 +153,6 @@ window.__pynet = {
   code: () => panel.code.text,   // the code panel's text, as the editor holds it
 };
 
+keepFocus();
 panel.render();
 client.start();

@@ -110,6 +110,8 @@ export class SessionPanel {
     buttons.pause.textContent = request === 'pause' ? 'Pausing…' : phase === 'paused' ? 'Resume' : 'Pause';
     buttons.pause.setAttribute('aria-pressed', phase === 'paused' ? 'true' : 'false');
     buttons.stop.disabled = !this.stoppable();
+    // Assistive technology, and web/js/ui/focus-keeper.js, wait while a request is on its way.
+    buttons.train.form.setAttribute('aria-busy', request ? 'true' : 'false');
     const [dot, word] = WORDS[phase] || WORDS.loading;
     const pendingWord = request && PENDING_WORDS[request];
     if (pendingWord) this.status.set('training', pendingWord);

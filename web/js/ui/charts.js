@@ -3,6 +3,7 @@
 // rate (REDRAW_MS) so a fast network cannot keep the main thread busy.
 
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
+import { describeChart } from './chart-text.js';
 
 const REDRAW_MS = 250;
 const HEIGHT = 220;
@@ -137,6 +138,7 @@ export class TrainingCharts {
     // that the charts move while training (not only at its end), whatever the machine's speed.
     this.drawn.push([performance.now(), this.x.length]);
     if (this.drawn.length > DRAWS_KEPT) this.drawn.splice(0, this.drawn.length - DRAWS_KEPT);
+    this.describe();
     // Unless the pointer is over a chart, the legend shows the latest values (not dashes).
     for (const chart of [this.loss, this.accuracy]) {
       const last = chart.data[0].length - 1;
@@ -154,6 +156,15 @@ export class TrainingCharts {
   /** uPlot's data for one chart: x, then each series (a subclass may add series before the current run's). */
   chartData(name) {
     return name === 'loss' ? [this.x, this.trainLoss, this.testLoss] : [this.x, this.trainAcc, this.testAcc];
+  }
+
+  /** The charts' text alternatives (web/js/ui/chart-text.js): their latest values, in words. */
+  describe() {
+    const { loss, accuracy } = this.hosts;
+    loss.setAttribute('aria-label', describeChart('Loss', this.x,
+      [{ name: 'train', values: this.trainLoss }, { name: 'test', values: this.testLoss }], fmtNum));
+    accuracy.setAttribute('aria-label', describeChart('Accuracy', this.x,
+      [{ name: 'train', values: this.trainAcc }, { name: 'test', values: this.testAcc }], (v) => `${v.toFixed(1)}%`));
   }
 
   fit() {

@@ -47,8 +47,13 @@ export class ProbabilityView {
     const small = document.createElement('span');
     small.className = 'confidence';
     small.textContent = `${conf.toFixed(conf >= 99.95 ? 0 : 1)}% sure`;
-    this.prediction.append(big, ' ', small);
-    this.prediction.setAttribute('aria-label', `The network reads ${digit}, ${small.textContent}`);
+    // A paragraph cannot be named with aria-label: a screen reader reads this sentence instead of the parts.
+    big.setAttribute('aria-hidden', 'true');
+    small.setAttribute('aria-hidden', 'true');
+    const said = document.createElement('span');
+    said.className = 'visually-hidden';
+    said.textContent = `The network reads ${digit}, ${small.textContent}.`;
+    this.prediction.append(big, ' ', small, said);
     this.prediction.dataset.digit = String(digit);
     this.hint.hidden = true;
     this.onRead(digit);
@@ -59,7 +64,6 @@ export class ProbabilityView {
     this.bars.replaceChildren();
     this.rows = null;
     this.prediction.textContent = '';
-    this.prediction.removeAttribute('aria-label');
     delete this.prediction.dataset.digit;
     if (hint) {
       this.hint.textContent = hint;
