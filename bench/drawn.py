@@ -32,7 +32,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e"), str(REPO / "bench")]
 import ink_stats  # noqa: E402
 from pynet import saving  # noqa: E402
 from pynet.data import load_mnist, read_digits_raw  # noqa: E402
-from pynet.host import as_probabilities  # noqa: E402
+from pynet.evaluation import probabilities  # noqa: E402
 from pynet.layers import Softmax  # noqa: E402
 from pynet.presets import PRESETS, make_trainer  # noqa: E402
 
@@ -90,10 +90,10 @@ def page_id():
 # ---------------------------------------------------------------- reading the inputs with a model
 
 def answers(model, images):
-    """The digit the page would show for each image: the argmax of its bars (pynet.host's probabilities)."""
+    """The digit the page would show for each image: the argmax of its bars (pynet.evaluation's probabilities)."""
     outputs = model.predict(np.asarray(images, dtype=model.dtype))
     softmax = isinstance(model.layers[-1], Softmax)
-    return np.array([int(np.argmax(as_probabilities(o, softmax))) for o in outputs])
+    return np.argmax(probabilities(outputs, softmax), axis=1).astype(int)
 
 
 def evaluate(model, inputs):
