@@ -63,7 +63,9 @@ export class CodePanel {
       doc: '# The code appears once Python has loaded.',
       extensions: [
         cm.basicSetup, cm.python(), cm.lintGutter(), theme,
-        cm.EditorView.contentAttributes.of({ 'aria-label': 'Python code of the network (editable)' }),
+        // tabindex: the content is editable (so focusable) anyway; saying so lets audits see that the scrolled
+        // region around it is reachable from the keyboard.
+        cm.EditorView.contentAttributes.of({ 'aria-label': 'Python code of the network (editable)', tabindex: '0' }),
         cm.EditorView.updateListener.of((update) => { if (update.docChanged && !this.applying) this.typed(); }),
       ],
     });

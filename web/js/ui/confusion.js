@@ -76,7 +76,7 @@ export class ConfusionView {
         // confusions must stand out next to hundreds of right answers.
         const shade = t === p ? count / rowTotal : count / offDiagonal;
         td.style.setProperty('--shade', String(shade));
-        if (shade > 0.5) td.classList.add('strong');   // light text on a dark cell
+        if (whiteReads(t === p ? RIGHT : WRONG, shade)) td.classList.add('strong');   // light text on a dark cell
         const b = el('button', 'cell', String(count));
         b.type = 'button';
         b.setAttribute('aria-label', `${count} test digit${count === 1 ? '' : 's'} that ${count === 1 ? 'is' : 'are'} ${t}, answered ${p}`);
@@ -155,4 +155,20 @@ function el(tag, className = '', text = '') {
   if (className) e.className = className;
   if (text) e.textContent = text;
   return e;
+}
+
+// The cells' colours, as app.css paints them: [r, g, b, alpha at shade 0, alpha added at shade 1] over white.
+export const RIGHT = [47, 91, 211, 0, 0.85];
+export const WRONG = [198, 40, 40, 0.12, 0.78];
+
+/** White text reads better than black on this cell. Between the two, one always reaches WCAG's 4.5:1
+ * on any background, so choosing by contrast (not by a fixed shade) keeps every count legible. */
+export function whiteReads([r, g, b, base, gain], shade) {
+  const alpha = base + gain * shade;
+  const channel = (c) => {
+    const v = (255 + (c - 255) * alpha) / 255;  // composited over white
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  return 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05;
 }

@@ -91,7 +91,7 @@ export class RunList {
     const setup = el('p', 'run-setup', `${run.preset}: ${changesText(run.changed)}`, 'run-setup');
 
     const actions = el('div', 'run-actions');
-    const inspect = button('Mistakes', 'inspect', `Show where ${run.name} goes wrong`);
+    const inspect = button('Mistakes', 'inspect', `Mistakes of ${run.name}`);
     inspect.setAttribute('aria-pressed', shown ? 'true' : 'false');
     inspect.disabled = !run.evaluation;
     actions.append(inspect, button('Rename', 'rename', `Rename ${run.name}`), button('Delete', 'delete', `Delete ${run.name}`));
