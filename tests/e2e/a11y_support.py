@@ -83,12 +83,21 @@ def touch_draw(app, strokes):
 
 # The focused element: a name for it, and the computed focus ring of what shows it (a file input is
 # invisible: its label shows the focus).
+# Focus inside a widget's shadow root (the code editor) is named by its host, and its ring may be drawn by
+# an ancestor inside the widget (the editor around its editable content).
 FOCUSED = """() => {
-  const e = document.activeElement;
-  if (!e || e === document.body) return null;
-  const shown = e.type === 'file' ? e.closest('label') || e : e;
+  const host = document.activeElement;
+  if (!host || host === document.body) return null;
+  let e = host;
+  while (e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;
+  let shown = e.type === 'file' ? e.closest('label') || e : e;
+  if (e !== host) {
+    for (let a = e; a && a !== host.shadowRoot; a = a.parentNode) {
+      if (a instanceof Element && getComputedStyle(a).outlineStyle !== 'none') { shown = a; break; }
+    }
+  }
   const s = getComputedStyle(shown);
-  return { name: e.dataset.testid || e.id || e.tagName.toLowerCase(), visible: e.matches(':focus-visible'),
+  return { name: host.dataset.testid || host.id || host.tagName.toLowerCase(), visible: e.matches(':focus-visible'),
            ring: [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow].join(' | ') };
 }"""
 UNFOCUSED_RING = """(name) => {

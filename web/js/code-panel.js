@@ -56,6 +56,8 @@ export class CodePanel {
       '&': { fontSize: '13px', border: '1px solid #d0d7de', borderRadius: '6px', background: '#fff' },
       '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace', maxHeight: '32rem' },
       '.cm-gutters': { background: '#f6f8fa' },
+      // The page's focus ring (app.css, "Phones and keyboards"), drawn on the editor around its content.
+      '&:focus-within': { outline: '3px solid var(--accent)', outlineOffset: '2px' },
     });
     this.view = new cm.EditorView({
       root,
