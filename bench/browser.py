@@ -84,6 +84,13 @@ TRAINED = """n => {
 }"""
 
 
+def write_results(out, result, text):
+    """A benchmark's figures as JSON at `out` and its report as Markdown beside it (.md)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    out.with_suffix(".md").write_text(text)
+
+
 def log(message=""):
     print(message, flush=True)
 
@@ -617,9 +624,7 @@ def main(argv=None):
     if "data_order" in result:
         import data_order
         text += "\n## Shuffled and augmented training\n\n" + data_order.report(result["data_order"])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(text)
+    write_results(args.out, result, text)
     log()
     log(text)
     log(f"wrote {args.out} and {args.out.with_suffix('.md')} ({result['seconds'] / 60:.1f} min)")

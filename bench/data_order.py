@@ -14,7 +14,6 @@ Done as the page sees them, the worker's own training seconds, and the test accu
 Also a module of bench/browser.py: `python bench/browser.py --data-order` adds these figures to its run.
 """
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -123,9 +122,7 @@ def main(argv=None):
         finally:
             browser.close()
     text = report(result)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(text)
+    page_bench.write_results(args.out, result, text)
     print(text)
 
 

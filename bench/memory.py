@@ -16,7 +16,6 @@ Each cycle trains through the UI (preset picker, Train), lets a few iterations p
 classifies a drawn digit, as a person would. Results: bench/results/memory.json and .md (`--out`).
 """
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -162,9 +161,7 @@ def main(argv=None):
         finally:
             chromium.close()
     text = "\n".join(["# pynet in the browser: memory", "", f"{result['created']}.", "", *report_lines(result)])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(text)
+    bench_browser.write_results(args.out, result, text)
     print(text)
 
 

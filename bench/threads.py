@@ -12,7 +12,6 @@ ratios), a quicker A/B than the whole browser bench:
 
 Results: bench/results/threads.json and threads.md (`--out`).
 """
-import json
 import sys
 import time
 from pathlib import Path
@@ -92,10 +91,8 @@ def main(argv=None):
     text = "\n".join([f"# pynet in the browser: threads ({time.strftime('%Y-%m-%d %H:%M')}, "
                       f"{environment['cpus']} CPUs, load average {environment['load_average']} before, "
                       f"{environment['load_average_after']:.2f} after)", "", *report(training)])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"environment": environment, "training": training,
-                                    "seconds": time.perf_counter() - started}, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(text)
+    browser.write_results(args.out, {"environment": environment, "training": training,
+                                     "seconds": time.perf_counter() - started}, text)
     print(text, flush=True)
 
 

@@ -5,6 +5,7 @@ Kept out of conftest.py so test modules can import it by a name no other conftes
 import math
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,6 +109,22 @@ class App:
         text = self.tid("iteration").text_content().strip()
         head = text.split("/")[0].strip()
         return int(head) if head.isdigit() else None
+
+    def wait_iteration_past(self, n, timeout=30_000):
+        """Until the iteration counter shows more than `n`: training is going on."""
+        self.page.wait_for_function(
+            "n => parseInt(document.querySelector('[data-testid=iteration]').textContent) > n", arg=n,
+            timeout=timeout)
+
+    def stop_and_stay(self):
+        """Press Stop; once the page says Stopped, the counter must not move (a second later): the
+        iteration it stopped at."""
+        self.tid("stop").click()
+        self.wait_status("Stopped", timeout=15_000)
+        stopped_at = self.iteration()
+        time.sleep(1.0)
+        assert self.iteration() == stopped_at, "training went on after Stop"
+        return stopped_at
 
     def accuracy(self, which):
         text = self.tid(f"{which}-accuracy").text_content().strip()

@@ -83,14 +83,8 @@ def test_a_plain_static_host_serves_a_working_page(browser, static_host):
         assert app.iteration() == paused_at, "training went on while paused"
         app.tid("pause").click()
         app.wait_status("Training", timeout=15_000)
-        app.page.wait_for_function(
-            "n => parseInt(document.querySelector('[data-testid=iteration]').textContent) > n", arg=paused_at,
-            timeout=30_000)
-        app.tid("stop").click()
-        app.wait_status("Stopped", timeout=15_000)
-        stopped_at = app.iteration()
-        time.sleep(1.0)
-        assert app.iteration() == stopped_at < 2000
+        app.wait_iteration_past(paused_at)
+        assert app.stop_and_stay() < 2000
         assert app.accuracy("test") is not None
 
         app.draw(DIGITS[1])

@@ -78,15 +78,9 @@ def test_pause_resume_and_stop(app):
     app.tid("pause").click()  # Resume
     app.wait_status("Training", timeout=15_000)
     assert app.tid("pause").text_content().strip() == "Pause"
-    app.page.wait_for_function(
-        "n => parseInt(document.querySelector('[data-testid=iteration]').textContent) > n", arg=paused_at,
-        timeout=30_000)
+    app.wait_iteration_past(paused_at)
 
-    app.tid("stop").click()
-    app.wait_status("Stopped", timeout=15_000)
-    stopped_at = app.iteration()
-    time.sleep(1.0)
-    assert app.iteration() == stopped_at < 2000
+    assert app.stop_and_stay() < 2000
     assert app.tid("train").is_enabled()
     assert app.tid("pause").is_disabled() and app.tid("stop").is_disabled()
     assert app.tid("export").is_enabled()
