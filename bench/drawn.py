@@ -8,7 +8,7 @@
     python bench/drawn.py cpython    # per preset: train in CPython, read page_inputs.npz (no browser)
     python bench/drawn.py stats      # ink statistics of page_inputs.npz next to MNIST's training digits
 
-`page` and `cpython` take --presets. Results: bench/results/drawn-<command>.json and .md (git-ignored).
+`page` and `cpython` take --presets. Results: bench/results/drawn-<command>.json and .md (committed: the README quotes them).
 As a module, for a development loop that needs no browser:
 
     from bench.drawn import read_inputs, evaluate
@@ -34,7 +34,7 @@ from pynet import saving  # noqa: E402
 from pynet.data import load_mnist, read_digits_raw  # noqa: E402
 from pynet.evaluation import probabilities  # noqa: E402
 from pynet.layers import Softmax  # noqa: E402
-from pynet.presets import PRESETS, make_trainer  # noqa: E402
+from pynet.presets import ALL_PRESETS, PRESETS, make_trainer  # noqa: E402
 
 STROKES = REPO / "tests" / "drawn_digits" / "strokes.json"
 INPUTS = REPO / "tests" / "drawn_digits" / "page_inputs.npz"
@@ -148,7 +148,7 @@ def measure_in_cpython(presets, inputs, digits_file):
     each of `inputs` ({name: read_inputs(...)})."""
     rows = {}
     for preset in presets:
-        params = PRESETS[preset].resolve(PARAMS.get(preset))
+        params = ALL_PRESETS[preset].resolve(PARAMS.get(preset))
         started = time.perf_counter()
         trainer = make_trainer(preset, *load_mnist(digits_file, params["train_size"], params["test_size"]),
                                params, dtype=np.float32)
@@ -225,7 +225,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["inputs", "page", "cpython", "stats"])
-    parser.add_argument("--presets", nargs="+", choices=list(PRESETS), metavar="PRESET", default=list(PRESETS))
+    parser.add_argument("--presets", nargs="+", choices=list(ALL_PRESETS), metavar="PRESET", default=list(PRESETS))
     parser.add_argument("--inputs", type=Path, nargs="+", default=[INPUTS],
                         help="page inputs (.npz) to read; `inputs` writes the first (default %(default)s)")
     parser.add_argument("--site", type=Path, help="site directory (default web/dist, built if needed)")
