@@ -203,6 +203,63 @@ def test_an_endless_loop_is_stopped_and_the_last_model_stays(app):
     assert session(app)["state"] == "done" and session(app)["kind"] == "preset"
 
 
+def endless_cell(app):
+    """The relu-minibatch cell with an endless loop at its end, in the editor, the form in step."""
+    fresh(app, "relu-minibatch", iterations=2)
+    type_code(app, code(app) + "\nwhile True:\n    pass\n")
+    settle(app)
+
+
+def wait_stopped_and_train_again(app, state_before):
+    app.page.wait_for_function(
+        "() => document.querySelector('[data-testid=code-message]').textContent.includes('Stopped')", timeout=15_000)
+    app.page.wait_for_function("() => !window.__pynet.session().request")
+    assert session(app)["state"] == state_before  # the stopped cell never became a session
+    app.tid("code-reset").click()
+    wait_code(app, "optimizer = SGD(alpha)\ndrop_last")
+    train_and_wait(app)
+    assert session(app)["state"] == "done" and session(app)["kind"] == "preset"
+
+
+def test_stop_clicked_as_train_is_still_ends_the_cell(app):
+    """Stop clicked in the same moment as Train, before the worker has begun the cell: the interrupt is
+    written before the cell starts (and cleared as stale there), yet the cell must not run forever."""
+    endless_cell(app)
+    before = session(app)["state"]
+    app.page.evaluate("""() => {
+        const button = (id) => document.querySelector(`[data-testid=${id}]`);
+        button('train').click();
+        if (button('stop').disabled) throw new Error('Train of a code cell did not enable Stop at once');
+        button('stop').click();
+    }""")
+    app.tid("code-message").filter(has_text="Stopped").wait_for(timeout=15_000)
+    assert app.tid("code-message").text_content() == "Stopped before your code ran."
+    wait_stopped_and_train_again(app, before)
+
+
+def test_a_stop_whose_interrupt_python_lost_still_ends_the_cell(app):
+    """Python's check reads the interrupt buffer and then writes 0 to it, so the page's write can land in
+    between and be lost. Here the page's first write is dropped outright: Stop must write it again."""
+    endless_cell(app)
+    before = session(app)["state"]
+    app.tid("train").click()
+    app.page.wait_for_function("() => !document.querySelector('[data-testid=stop]').disabled", timeout=10_000)
+    app.page.wait_for_timeout(500)
+    app.page.evaluate("""() => {
+        const store = Atomics.store;
+        Atomics.store = function (array, index, value) {
+            if (array instanceof Uint8Array && array.length === 1 && value === 2) {
+                Atomics.store = store;   // the interrupt's first write is the one lost
+                return value;
+            }
+            return store.call(Atomics, array, index, value);
+        };
+        document.querySelector('[data-testid=stop]').click();
+        if (Atomics.store !== store) throw new Error('Stop wrote no interrupt');
+    }""")
+    wait_stopped_and_train_again(app, before)
+
+
 def test_the_downloaded_script_reaches_the_pages_accuracy_in_cpython(app, built_site, tmp_path):
     fresh(app, "relu-minibatch", iterations=20)
     type_code(app, code(app).replace("hidden_size = 100", "hidden_size = 40").replace("Dropout(0.5", "Dropout(0.3"))

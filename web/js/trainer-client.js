@@ -14,6 +14,7 @@
 
 const INIT_SILENCE_MS = 150_000;   // no progress message for this long while loading = give up
 const SESSION_REQUESTS = new Set(['train', 'pause', 'resume', 'stop', 'import']);
+const INTERRUPT_AGAIN_MS = 200;    // Stop's interrupt is written again this often until its reply comes
 
 export class TrainerClient extends EventTarget {
   constructor() {
@@ -230,9 +231,22 @@ export class TrainerClient extends EventTarget {
   }
 
   stop() {
-    this.setControl(2);
-    if (this.interrupt) this.interrupt[0] = 2;   // SIGINT: a KeyboardInterrupt inside Python ends even a long batch
-    return this.request('stop');
+    this.setControl(2);     // first: the worker reads it to tell a Stop that came before a cell began
+    this.sendInterrupt();   // SIGINT: a KeyboardInterrupt inside Python ends even a long batch
+    const reply = this.request('stop');
+    if (this.interrupt) {
+      // Python's check reads the interrupt buffer, then writes 0 to it: a write landing between the two is
+      // lost, and a cell that never returns would never end. So the interrupt is written again until the
+      // stop's reply comes. A repeat that lands after Python was interrupted hits a later command, which
+      // the worker clears or runs again (worker.js `call`).
+      const again = setInterval(() => this.sendInterrupt(), INTERRUPT_AGAIN_MS);
+      reply.then(() => clearInterval(again));
+    }
+    return reply;
+  }
+
+  sendInterrupt() {
+    if (this.interrupt) Atomics.store(this.interrupt, 0, 2);
   }
 
   predict(pixels) { return this.request('predict', { pixels }); }
