@@ -27,7 +27,9 @@ import traceback
 
 import numpy as np
 
-from . import blas, codecell, data, evaluation, finetune, personal, presets, saving
+from . import blas, data, presets
+# codecell, evaluation, finetune, personal and saving are imported by the commands that use them: the page's
+# Ready waits for this module's imports, and none of those is needed before a first click.
 from .errors import PynetError, is_interrupt
 from .layers import Conv2D, Dense, Softmax
 from .session import Session, SessionError
@@ -90,6 +92,7 @@ class Host:
     def start_preset(self, message, payload):
         """One of the notebook's networks with the person's hyper-parameters (checked before it starts),
         trained also on the person's digits when the payload carries them."""
+        from . import personal
         preset = presets.get(message.get("preset"))
         params = preset.resolve(message.get("params") or {})  # a refusal here keeps even the old trainer
         extra = personal_digits(message, payload) if payload is not None else None
@@ -107,6 +110,7 @@ class Host:
 
     def start_finetune(self, message, payload):
         """The current model trained on a little further on the person's digits mixed with MNIST."""
+        from . import finetune
         digits = personal_digits(message, payload)
         if len(digits) == 0:
             raise PynetError("There are no personal digits to learn from yet: draw a digit, then click the digit you meant.")
@@ -118,6 +122,7 @@ class Host:
 
     def start_code(self, message, payload=None):
         """The person's own cell (pynet/codecell.py): run, checked on a first batch, then trained."""
+        from . import codecell
         def split(train_size, test_size):
             train, self.test = self.split(train_size, test_size)
             return train, self.test
@@ -126,6 +131,7 @@ class Host:
     def cmd_code(self, message, payload):
         """The code panel's questions (pynet/codecell.py): `op` cell (a preset's cell), values (the form's
         values a cell assigns), set (a cell with the form's values written in), script (a .py to run)."""
+        from . import codecell
         return codecell.answer(message)
 
     def cmd_run(self, message, payload):
@@ -162,6 +168,7 @@ class Host:
 
     # -- using the model -------------------------------------------------------------------------------
     def cmd_predict(self, message, payload):
+        from . import evaluation
         model = self.session.use("predict")
         pixels = as_array(payload, np.float32)
         if pixels.size != 784:
@@ -190,6 +197,7 @@ class Host:
     def cmd_evaluation(self, message, payload):
         """What a run came to, for the page's run list: the summary, and where a usable model goes wrong
         on the test set (its confusion matrix and worst mistakes) when there is one (not once diverged)."""
+        from . import evaluation
         reply = {"summary": self.summary()}
         if self.session.permits("samples"):
             reply["evaluation"] = evaluation.evaluate(self.session.model, self.test.images, self.test.labels)
@@ -206,6 +214,7 @@ class Host:
         return {"labels": self.labels[rows].tolist(), "pixels_b64": b64(self.pixels[rows])}
 
     def cmd_export(self, message, payload):
+        from . import saving
         session = self.session
         model, facts = session.use("export"), session.facts()
         evaluation = facts.get("evaluation")
@@ -215,6 +224,7 @@ class Host:
         return {"filename": f"pynet-{session.preset or 'model'}.npz", "bytes_b64": b64(blob)}
 
     def cmd_import(self, message, payload):
+        from . import saving
         self.session.require("import")
         if payload is None:
             raise PynetError("no model file was given")
@@ -225,11 +235,13 @@ class Host:
     # -- personal digits ----------------------------------------------------------------------------------
     def cmd_digits_export(self, message, payload):
         """The page's personal digits as a .npz digit-set file (pynet.personal)."""
+        from . import personal
         digits = personal_digits(message, payload)
         return {"filename": "my-digits.npz", "bytes_b64": b64(personal.to_bytes(digits))}
 
     def cmd_digits_import(self, message, payload):
         """A digit-set file read by the strict loader, as the page keeps digits: bytes and labels."""
+        from . import personal
         if payload is None:
             raise PynetError("no digit set file was given")
         pixels, labels = personal.to_page(personal.load(bytes(as_array(payload, np.uint8))))
@@ -259,6 +271,7 @@ MAX_DIGITS = 500  # test digits per `digits` request: a matrix cell shows at mos
 
 def personal_digits(message, payload):
     """The personal digits a message carries: `labels` in the message, their pixels (bytes) the payload."""
+    from . import personal
     if payload is None:
         raise PynetError("no personal digits were given")
     return personal.from_page(as_array(payload, np.uint8).tobytes(), message.get("labels"))

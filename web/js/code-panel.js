@@ -36,7 +36,10 @@ export class CodePanel {
     this.timer = null;
     this.ticket = 0;         // the latest sync: older answers are dropped
     this.fromLink = null;    // a cell that came in the address (?code=), used once
-    this.ready = this.loadEditor();
+    // The editor, a large module, loads once Python is ready: it has nothing to show before, and parsing it
+    // earlier would take the processor from Python's boot, the longest wait of a visit.
+    this.ready = new Promise((resolve) => client.addEventListener('ready', resolve, { once: true }))
+      .then(() => this.loadEditor());
     client.addEventListener('ready', () => this.presetChanged());
     form.els.select.addEventListener('change', () => this.presetChanged());
     form.els.grid.addEventListener('input', () => this.formChanged());
@@ -62,7 +65,7 @@ export class CodePanel {
     this.view = new cm.EditorView({
       root,
       parent: root,
-      doc: '# The code appears once Python has loaded.',
+      doc: '',
       extensions: [
         cm.basicSetup, cm.python(), cm.lintGutter(), theme,
         // tabindex: the content is editable (so focusable) anyway; saying so lets audits see that the scrolled

@@ -12,6 +12,8 @@
 // or silent worker always ends in runtime 'broken' with a message, never a hang. `restart()` replaces
 // the worker; replies and events of the old one are dropped (replies resolve with `stale: true`).
 
+import { shared, takeWorker } from './boot.js';
+
 const INIT_SILENCE_MS = 150_000;   // no progress message for this long while loading = give up
 const SESSION_REQUESTS = new Set(['train', 'pause', 'resume', 'stop', 'import']);
 const INTERRUPT_AGAIN_MS = 200;    // Stop's interrupt is written again this often until its reply comes
@@ -23,11 +25,10 @@ export class TrainerClient extends EventTarget {
     this.generation = 0;
     this.nextId = 1;
     this.pending = new Map();
-    // Shared memory lets the page reach Python while it is busy (pause/stop between batches,
-    // interrupt a long batch). It needs a cross-origin isolated page (COOP/COEP headers).
-    this.isolated = Boolean(self.crossOriginIsolated && typeof SharedArrayBuffer === 'function');
-    this.control = this.isolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
-    this.interrupt = this.isolated ? new Uint8Array(new SharedArrayBuffer(1)) : null;
+    // Shared memory to reach Python while it is busy (boot.js): null where the page is not isolated.
+    this.isolated = shared.isolated;
+    this.control = shared.control;
+    this.interrupt = shared.interrupt;
     this.reset();
   }
 
@@ -65,38 +66,34 @@ export class TrainerClient extends EventTarget {
   }
 
   // ── the worker ──────────────────────────────────────────────────────────────────────────────
+  /** Adopt the worker the page started with (boot.js), the first time; start a new one after that. */
   start() {
     const generation = ++this.generation;
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'pynet-python' });
+    const { worker, lifeline, said } = takeWorker();
     this.worker = worker;
+    this.lifeline = lifeline;
     const current = () => generation === this.generation;
-    worker.onmessage = (e) => { if (current()) this.onMessage(e.data); };
-    // Module load failures and uncaught exceptions in the worker land here.
-    worker.onerror = (e) => {
-      e.preventDefault();
-      if (!current()) return;
-      const where = e.filename ? ` (${e.filename.split('/').pop()}:${e.lineno})` : '';
-      // Chromium gives no message when a module worker's script fails to load or parse.
-      const why = e.message || (this.runtime === 'ready' ? 'it stopped unexpectedly' : 'its script could not be loaded; rebuild the site with `python build.py`');
-      this.fail(`The Python worker crashed${where}: ${why}. Press Reset to start again.`, 'worker');
+    const handlers = {
+      message: (e) => { if (current()) this.onMessage(e.data); },
+      // Module load failures and uncaught exceptions in the worker land here.
+      error: (e) => {
+        e.preventDefault();
+        if (!current()) return;
+        const where = e.filename ? ` (${e.filename.split('/').pop()}:${e.lineno})` : '';
+        // Chromium gives no message when a module worker's script fails to load or parse.
+        const why = e.message || (this.runtime === 'ready' ? 'it stopped unexpectedly' : 'its script could not be loaded; rebuild the site with `python build.py`');
+        this.fail(`The Python worker crashed${where}: ${why}. Press Reset to start again.`, 'worker');
+      },
+      messageerror: () => {
+        if (current()) this.fail('The Python worker sent a message that could not be read. Press Reset to start again.', 'worker');
+      },
     };
-    worker.onmessageerror = () => {
-      if (current()) this.fail('The Python worker sent a message that could not be read. Press Reset to start again.', 'worker');
-    };
-    this.lifeline = `pynet-worker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    worker.onmessage = handlers.message;
+    worker.onerror = handlers.error;
+    worker.onmessageerror = handlers.messageerror;
     this.armWatchdog();
-    const query = new URLSearchParams(self.location.search);
-    worker.postMessage({
-      type: 'init',
-      control: this.control ? this.control.buffer : null,
-      interrupt: this.interrupt ? this.interrupt.buffer : null,
-      lifeline: this.lifeline,
-      // `?matmul=numpy|openblas|xnnpack` pins the matrix-product library, `?threads=1` XNNPACK's one-thread
-      // build, to measure what each brings.
-      matmul: query.get('matmul') || 'auto',
-      threads: Number(query.get('threads')) || 0,
-    });
     this.changed('runtime');
+    for (const { kind, event } of said) handlers[kind](event);  // what it said before the page listened
   }
 
   /** A new worker with a clean slate: whatever the old one was doing is dropped. */

@@ -34,6 +34,9 @@
  * ── Page → worker ────────────────────────────────────────────────────────────────────────────
  *   {type:'init', control?: SharedArrayBuffer, interrupt?: SharedArrayBuffer, matmul?: string, threads?: number,
  *    lifeline?: string}
+ *        Sent once, at once (web/js/boot.js starts the worker before the page's own scripts). Loading does
+ *        not wait for it: the runtime starts when this script runs; init gives the page's settings and
+ *        shared memory, and Ready (or the loading error) follows it.
  *        matmul:    which library does the large matrix products, loaded after Ready: 'auto' (default:
  *                   XNNPACK, else OpenBLAS, else NumPy), or only 'xnnpack', 'openblas' or 'numpy' (to
  *                   measure what each brings).
@@ -345,12 +348,8 @@ async function init(msg) {
   holdLifeline(msg.lifeline);
   let step = 'runtime';
   let numpyVersion = '';
-  // The digits download and the NumPy/pynet wheels start now, in parallel with the runtime's start
-  // (loadPyodide's `packages` fetches them while the interpreter boots): most of the wait overlaps.
-  const digitsPromise = fetchDigits();
-  digitsPromise.catch(() => {});  // reported where it is awaited
   try {
-    pyodide = await startRuntime();
+    pyodide = await loading.runtime;
     if (interrupt) pyodide.setInterruptBuffer(interrupt);
 
     // A package that failed inside loadPyodide is only logged there: check, and name the fix.
@@ -363,7 +362,7 @@ async function init(msg) {
 
     step = 'data';
     post({ type: 'progress', step, fraction: 0.86 });
-    const digits = await digitsPromise;
+    const digits = await loading.digits;
     post({ type: 'progress', step: 'data', fraction: 0.95, note: 'Preparing the digits…' });
     const ns = pyodide.globals.get('dict')();
     try {
@@ -584,10 +583,19 @@ function memory() {
   return { python: pyodide && pyodide._module ? pyodide._module.HEAP8.buffer.byteLength : null, xnnpack };
 }
 
+// Loading starts when this script runs, not when the page's init message arrives: a page busy with its own
+// scripts delivers that message late, and the runtime's download and start need nothing from it. The
+// digits download and the NumPy/pynet wheels (loadPyodide's `packages`, fetched while the interpreter
+// boots) go in parallel with the runtime's start. Failures are reported where init awaits them.
+const loading = { digits: fetchDigits(), runtime: startRuntime() };
+for (const step of Object.values(loading)) step.catch(() => {});
+let initialised = false;
+
 self.onmessage = (event) => {
   const msg = event.data || {};
   if (msg.type === 'init') {
-    if (!pyodide && !broken) init(msg);
+    if (!initialised) init(msg);
+    initialised = true;
     return;
   }
   if (msg.id === undefined) return;

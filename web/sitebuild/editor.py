@@ -6,14 +6,13 @@ through node_modules, so the bundle holds exactly those and what they need."""
 from __future__ import annotations
 
 import json
-import subprocess
 
-from .common import NODE, ROOT, WEB, BuildError
+from . import esbuild
+from .common import NODE, WEB
 
 ENTRY = WEB / "js" / "editor" / "codemirror.entry.js"
 ENTRY_SUFFIX = ".entry.js"  # bundled, not copied: web_sources leaves such files out of the site
 BUNDLE = "vendor/codemirror/codemirror.js"
-ESBUILD = NODE / ".bin" / "esbuild"
 # The packages the bundle is made of: a new version of any makes a new bundle.
 PACKAGES = ("codemirror", "@codemirror/view", "@codemirror/state", "@codemirror/language",
             "@codemirror/lang-python", "@codemirror/lint", "@codemirror/autocomplete", "@codemirror/commands",
@@ -33,17 +32,5 @@ def versions():
 
 def step_editor(out):
     """Bundle the entry into OUT/vendor/codemirror/codemirror.js, minified, as an ES module."""
-    if not ESBUILD.is_file():
-        raise BuildError(f"{ESBUILD} is missing: the code editor is bundled with esbuild, a "
-                         f"devDependency; run `npm ci` in {ROOT}")
-    target = out / BUNDLE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(ESBUILD), str(ENTRY), "--bundle", "--format=esm", "--minify", "--target=es2020",
-               "--legal-comments=none", "--log-level=warning", f"--outfile={target}"]
-    try:
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    except OSError as e:
-        raise BuildError(f"esbuild could not run ({e}): run `npm ci` in {ROOT}") from None
-    if result.returncode != 0:
-        raise BuildError(f"esbuild could not bundle the code editor:\n{result.stderr.strip()}")
+    esbuild.bundle(ENTRY, out / BUNDLE, "the code editor", ["--minify"])
     return [BUNDLE], {}

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import digits, editor, lockfile, offline, packages, pynet_wheel, pyc, vendor
+from . import digits, editor, lockfile, offline, packages, page_bundle, pynet_wheel, pyc, vendor
 from .common import (BUILD_CODE, DEFAULT_OUT, DIGITS_REL, ROOT, STAMP_NAME, WEB, copy_if_changed, digest,
                      files_digest, log, sha256_file, warn)
 
@@ -201,6 +201,8 @@ def build_site(out, args):
     stdlib = stamp.run("stdlib", stdlib_inputs, lambda: step_stdlib(out, compiler))
     sources = web_sources(out)
     web = stamp.run("web", digest(me, files_digest(WEB, sources)), lambda: step_web(out, sources))
+    # After web and runtime: the bundle is made of the site's copies of the page's modules and uPlot.
+    page = stamp.run("page", digest(me, web, runtime), lambda: page_bundle.step_page(out))
     code_editor = stamp.run("editor", digest(me, sha256_file(editor.ENTRY), editor.versions()),
                             lambda: editor.step_editor(out))
     pynet_inputs = digest(me, files_digest(ROOT, pynet_wheel.pynet_sources()), sha256_file(vendor.LOCK), wanted)
@@ -210,7 +212,7 @@ def build_site(out, args):
     digits_record = stamp.run("data", data_inputs, lambda: step_data(out))
     info = stamp.run("info", digest(pkgs, runtime, stdlib, web, pynet, digits_record),
                      lambda: step_info(out, lock, pkgs, stdlib, pynet, digits_record))
-    offline_inputs = digest(me, sha256_file(offline.TEMPLATE), pkgs, runtime, stdlib, web, code_editor, lock_record,
+    offline_inputs = digest(me, sha256_file(offline.TEMPLATE), pkgs, runtime, stdlib, web, page, code_editor, lock_record,
                             digits_record, info)
     stamp.run("offline", offline_inputs, lambda: offline.step_offline(out, optional_files(pkgs)))
     report_python(stamp, compiler)
