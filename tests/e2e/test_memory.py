@@ -8,6 +8,8 @@ from e2e_support import App
 
 pytestmark = pytest.mark.e2e
 
+WASM_PAGE = 64 * 1024
+
 
 @pytest.fixture
 def app(browser, site_url):
@@ -39,6 +41,10 @@ def test_train_stop_cycles_do_not_grow_the_workers_memory(app):
 def test_reset_cycles_leave_one_worker_and_a_steady_page(app):
     rows = cycles(app, 4, reset=True)
     assert [r["workers"] for r in rows] == [1] * 4
-    assert len({r["python"] for r in rows}) == 1  # every new worker starts from the same memory
+    # Every new worker starts from the same memory, give or take a page of WebAssembly memory: a worker
+    # fetches the digits while Pyodide starts, and which comes first orders Python's allocations. A leak
+    # would be a step of a fifth of the memory or more.
+    python = [r["python"] for r in rows]
+    assert max(python) - min(python) <= 2 * WASM_PAGE, python
     assert rows[-1]["page_js"] - rows[0]["page_js"] < 0.5 * MB
     assert app.page_errors == []
