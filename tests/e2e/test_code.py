@@ -222,8 +222,8 @@ def wait_stopped_and_train_again(app, state_before):
 
 
 def test_stop_clicked_as_train_is_still_ends_the_cell(app):
-    """Stop clicked in the same moment as Train, before the worker has begun the cell: the interrupt is
-    written before the cell starts (and cleared as stale there), yet the cell must not run forever."""
+    """Stop clicked in the same moment as Train, most often before the worker has begun the cell: its
+    interrupt is then cleared as stale when the cell starts, yet the cell must not run forever."""
     endless_cell(app)
     before = session(app)["state"]
     app.page.evaluate("""() => {
@@ -232,8 +232,6 @@ def test_stop_clicked_as_train_is_still_ends_the_cell(app):
         if (button('stop').disabled) throw new Error('Train of a code cell did not enable Stop at once');
         button('stop').click();
     }""")
-    app.tid("code-message").filter(has_text="Stopped").wait_for(timeout=15_000)
-    assert app.tid("code-message").text_content() == "Stopped before your code ran."
     wait_stopped_and_train_again(app, before)
 
 

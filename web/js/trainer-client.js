@@ -228,14 +228,15 @@ export class TrainerClient extends EventTarget {
   }
 
   stop() {
-    this.setControl(2);     // first: the worker reads it to tell a Stop that came before a cell began
+    this.setControl(2);
     this.sendInterrupt();   // SIGINT: a KeyboardInterrupt inside Python ends even a long batch
     const reply = this.request('stop');
     if (this.interrupt) {
       // Python's check reads the interrupt buffer, then writes 0 to it: a write landing between the two is
-      // lost, and a cell that never returns would never end. So the interrupt is written again until the
-      // stop's reply comes. A repeat that lands after Python was interrupted hits a later command, which
-      // the worker clears or runs again (worker.js `call`).
+      // lost. The worker clears a stale interrupt before a command, too: one written before the cell it was
+      // meant for began. Either way a cell that never returns would never end, so the interrupt is written
+      // again until the stop's reply comes. A repeat that lands after Python was interrupted hits a later
+      // command, which the worker clears or runs again (worker.js `call`).
       const again = setInterval(() => this.sendInterrupt(), INTERRUPT_AGAIN_MS);
       reply.then(() => clearInterval(again));
     }

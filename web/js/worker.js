@@ -48,8 +48,9 @@
  *                   always sends the matching request after writing it; the request moves the state.
  *        interrupt: Uint8Array(1) given to pyodide.setInterruptBuffer; the page writes 2 (SIGINT) on
  *                   Stop so even a long batch ends at once (the run call ends early; the stop request,
- *                   which follows, ends the training). Stop writes the control word first, so a Stop
- *                   whose interrupt came before the cell it was meant for began still ends that cell.
+ *                   which follows, ends the training). Python's check can lose a write, and the worker
+ *                   clears a stale one before each command but a run, so the page writes it again until
+ *                   the stop's reply: a cell that never returns still ends, even one begun after Stop.
  *        lifeline:  a Web Locks name the worker holds for as long as it lives, so the page learns when
  *                   it is gone (killed, crashed) even though a dead worker sends nothing.
  *   Requests (carry an `id`; answered by {type:'reply', id, ok, ...} exactly once, after any session
@@ -177,22 +178,11 @@ function call(message, payload) {
   return reply;
 }
 
-// Train sets the control word to 0 as it sends its request; Stop sets it to 2, then writes the interrupt.
-const stopSinceTrain = () => control !== null && Atomics.load(control, 0) === 2;
-
 function callOnce(message, payload) {
   if (!handle) return { ok: false, error: broken || 'Python is still loading.' };
-  if (interrupt && message.type !== 'run') {
-    // A stale Stop interrupt must not hit an unrelated command; a run call keeps it (that is its purpose).
-    Atomics.store(interrupt, 0, 0);
-    // But a code cell may never return, so a Stop clicked since its Train must not be lost: one that came
-    // before this line (its interrupt cleared above, or spent on an earlier command or on this one's first
-    // try) ends it here; the page writes the control word before the interrupt, so one that comes later
-    // reaches Python.
-    if (message.type === 'configure' && message.kind === 'code' && stopSinceTrain()) {
-      return { ok: false, error: 'Stopped before your code ran.' };
-    }
-  }
+  // A stale Stop interrupt must not hit an unrelated command; a run call keeps it (that is its purpose).
+  // A Stop whose interrupt is cleared here is not lost: the page writes it again until the stop's reply.
+  if (interrupt && message.type !== 'run') Atomics.store(interrupt, 0, 0);
   let text;
   try {
     text = payload === undefined ? handle(JSON.stringify(message)) : handle(JSON.stringify(message), payload);
