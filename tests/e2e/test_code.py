@@ -258,6 +258,34 @@ def test_a_stop_whose_interrupt_python_lost_still_ends_the_cell(app):
     wait_stopped_and_train_again(app, before)
 
 
+def test_a_field_changed_as_a_preset_is_chosen_goes_into_the_new_presets_cell(app):
+    """A preset chosen, a field typed and Train clicked before the new preset's cell has arrived from the
+    worker: the value must not be written into the old preset's cell, which Train would then run as
+    edited code (the bench once trained conv under wide-minibatch's name this way)."""
+    fresh(app, "conv", iterations=2)
+    # No edited cell kept from an earlier test: a kept cell is what the preset shows, whatever the form says.
+    app.page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('pynet.code.'))"
+                      ".forEach((k) => localStorage.removeItem(k))")
+    version = session(app)["version"] if session(app) else 0
+    app.page.evaluate("""() => {
+        const field = (id) => document.querySelector(`[data-testid=${id}]`);
+        field('preset').value = 'tanh-softmax';
+        field('preset').dispatchEvent(new Event('change', { bubbles: true }));
+        field('iterations').value = '3';
+        field('iterations').dispatchEvent(new Event('input', { bubbles: true }));
+        field('iterations').dispatchEvent(new Event('change', { bubbles: true }));
+        field('train').click();
+    }""")
+    app.page.wait_for_function("""v => { const s = window.__pynet.session();
+        return !s.request && s.session && s.session.version > v && ['done', 'failed', 'diverged'].includes(s.session.state); }""",
+                               arg=version, timeout=120_000)
+    trained = session(app)
+    assert (trained["kind"], trained["preset"], trained["iterations"]) == ("preset", "tanh-softmax", 3), trained
+    wait_code(app, "iterations = 3")
+    assert "Conv2D" not in code(app) and "hidden_size = 100" in code(app)
+    assert app.tid("code-state").text_content().startswith("The preset")  # its own cell, not edited
+
+
 def test_the_downloaded_script_reaches_the_pages_accuracy_in_cpython(app, built_site, tmp_path):
     fresh(app, "relu-minibatch", iterations=20)
     type_code(app, code(app).replace("hidden_size = 100", "hidden_size = 40").replace("Dropout(0.5", "Dropout(0.3"))

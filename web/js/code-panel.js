@@ -133,17 +133,26 @@ export class CodePanel {
     const preset = this.form.preset && this.form.preset.name;
     if (!preset) return;
     const ticket = ++this.ticket;
-    this.preset = preset;
-    const own = await this.ask('cell', { preset, params: config ? config.params : {} });
+    const params = config ? config.params : {};
+    const own = await this.ask('cell', { preset, params });
     if (ticket !== this.ticket || !own.ok) return;
-    this.generated = own.code;
     const kept = this.fromLink || this.stored(preset);
     this.fromLink = null;
+    // Until the text is the new preset's, the panel holds the old preset's cell as it was: unedited, a
+    // Train meanwhile runs the form's preset; and a field changed meanwhile is not written into that
+    // cell (formChanged checks `preset`), or Train would then run the old preset's code as edited.
     await this.setText(kept || own.code);
+    this.generated = own.code;
+    this.preset = preset;
+    this.showState();
     if (kept) await this.readValues(ticket);
     else this.mark(null);
     this.say('');
     this.showState();
+    // Fields changed while the cell was on its way: their values go into it now.
+    const now = this.form.config();
+    if (!kept && ticket === this.ticket && now && now.preset === preset
+        && JSON.stringify(now.params) !== JSON.stringify(params)) await this.formChanged();
   }
 
   /** The person changed the form: its values go into the cell, and the preset's own cell is redone. */
