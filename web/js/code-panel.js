@@ -144,11 +144,10 @@ export class CodePanel {
     await this.setText(kept || own.code);
     this.generated = own.code;
     this.preset = preset;
-    this.showState();
+    this.showState();  // readValues, which a kept cell goes through, shows it again if the form's cell changed
     if (kept) await this.readValues(ticket);
     else this.mark(null);
     this.say('');
-    this.showState();
     // Fields changed while the cell was on its way: their values go into it now.
     const now = this.form.config();
     if (!kept && ticket === this.ticket && now && now.preset === preset
