@@ -101,3 +101,28 @@ def test_invalid_hyper_parameters_are_explained_and_never_train(app_factory, sit
     page.wait_for_timeout(500)
     assert app.status() == "Ready" and app.chart_points() == 0
     assert app.console_errors == [] and app.page_errors == []
+
+
+# Animations that run forever (CSS `infinite`, or a transition restarted by every training update) have the
+# browser draw frames for as long as they run: on a 2-core machine that takes CPU from Python's boot and
+# from the worker's matrix products (bench/README.md, "An endless animation").
+LOOPING = """() => document.getAnimations()
+    .filter((a) => a.playState === 'running')
+    .map((a) => `${a.animationName || a.transitionProperty || 'animation'} on `
+        + `${a.effect && a.effect.target ? a.effect.target.className || a.effect.target.id : '?'}`)"""
+
+
+def test_nothing_on_the_page_animates_while_python_loads_or_trains(app_factory, site_url):
+    app = app_factory(site_url, wait_ready=False)
+    app.page.wait_for_function("() => document.body.dataset.state === 'loading'", timeout=30_000)
+    assert app.page.evaluate(LOOPING) == [], "something animates while Python loads"
+
+    app.wait_status("Ready", timeout=90_000)
+    app.train("tanh-softmax", iterations=200)
+    app.wait_iteration_past(2)
+    seen = set()
+    for _ in range(10):  # a second of training updates: none may start an animation
+        seen.update(app.page.evaluate(LOOPING))
+        app.page.wait_for_timeout(100)
+    assert seen == set(), f"animations while training: {sorted(seen)}"
+    app.stop_and_stay()
