@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .augment import DRAWN_DIGITS
 from .errors import ConfigError
 from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Reshape, Softmax, Tanh
 from .losses import SoftmaxCrossEntropy, SquaredError
@@ -273,7 +272,12 @@ def make_trainer(name, train, test, params=None, *, dtype=np.float32, random="no
     if batch_size > len(train):
         raise ConfigError(f"batch_size ({batch_size}) cannot exceed the {len(train)} training images")
     model, loss, drop_last = build_model(name, params, dtype, random)
-    augment = DRAWN_DIGITS.scaled(params["augment"]) if params["augment"] else None
+    augment = None
+    if params["augment"]:
+        # Imported here, not at the top: the page imports this module while Python boots, and only
+        # augmented training needs the distortions.
+        from .augment import DRAWN_DIGITS
+        augment = DRAWN_DIGITS.scaled(params["augment"])
     steps = params["iterations"] * batch_count(len(train), batch_size, drop_last)
     trainer = Trainer(model, loss, preset.optimizer(params, steps), train, test, batch_size=batch_size,
                       iterations=params["iterations"], eval_every=eval_every, drop_last=drop_last,

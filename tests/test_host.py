@@ -242,3 +242,19 @@ def test_an_error_not_caused_by_a_stop_is_still_reported_as_a_bug(host, monkeypa
     monkeypatch.setattr(pynet.host, "as_array", broken)
     reply = call(host, np.zeros(784), type="predict")
     assert reply["error"].startswith("Internal error: ConversionError") and "interrupted" not in reply
+
+
+def test_the_boot_imports_only_what_ready_needs():
+    """The page imports pynet.host while Python boots (on the way to Ready, which waits for it): the modules
+    only some requests need (the code panel, evaluation, model files, personal digits, fine-tuning, the
+    distortions of augmented training) are imported by those requests, not then."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, pynet.host; print(' '.join(sorted(m for m in sys.modules if m.startswith('pynet.'))))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert "pynet.host" in loaded
+    later = {"pynet.codecell", "pynet.evaluation", "pynet.saving", "pynet.personal", "pynet.finetune",
+             "pynet.augment"}
+    assert loaded & later == set(), f"imported at boot: {sorted(loaded & later)}"
