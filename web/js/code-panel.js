@@ -148,12 +148,10 @@ export class CodePanel {
     if (kept) await this.readValues(ticket);
     else this.mark(null);
     this.say('');
-    // Fields changed while the cell was on its way: their values go into it now (formChanged itself
-    // leaves a cell alone that is not the form's preset's).
+    // Fields changed while the cell was on its way: their values go into it now.
     const now = this.form.config();
-    if (!kept && ticket === this.ticket && now && JSON.stringify(now.params) !== JSON.stringify(params)) {
-      await this.formChanged();
-    }
+    if (!kept && ticket === this.ticket && now && now.preset === preset
+        && JSON.stringify(now.params) !== JSON.stringify(params)) await this.formChanged();
   }
 
   /** The person changed the form: its values go into the cell, and the preset's own cell is redone. */
