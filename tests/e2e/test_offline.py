@@ -2,6 +2,7 @@
 copy of the build; a new build replaces that copy."""
 import json
 import shutil
+import time
 
 import pytest
 
@@ -11,6 +12,8 @@ pytestmark = pytest.mark.e2e
 
 BUILD_INFO = "async () => (await fetch('build-info.json')).json()"
 CACHES = "async () => (await caches.keys()).filter((name) => name.startsWith('pynet-')).sort()"
+SETTLED = f"""async () => ({{caches: await ({CACHES})(),
+                              active: (await navigator.serviceWorker.getRegistration())?.active?.state}})"""
 
 
 def wait_kept(app):
@@ -18,6 +21,18 @@ def wait_kept(app):
     app.page.wait_for_function(
         "() => document.querySelector('[data-testid=offline]').textContent.includes('offline')"
         " && navigator.serviceWorker.controller !== null", timeout=120_000)
+
+
+def wait_only_copy(app, version, timeout_s=120):
+    """Until the worker of `version` is active and its copy is the only one. Polled from here: Playwright's
+    wait_for_function does not await a promise (an async predicate is truthy at once)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        state = app.page.evaluate(SETTLED)
+        if state == {"caches": [f"pynet-{version}"], "active": "activated"}:
+            return
+        assert time.monotonic() < deadline, f"the copy of {version} never settled: {state}"
+        time.sleep(0.1)
 
 
 def build_version(site):
@@ -77,8 +92,7 @@ def test_a_new_build_replaces_the_old_copy(app_factory, serve_site, built_site, 
     app.page.reload()
     app.wait_status("Ready", timeout=READY_TIMEOUT_MS)
     assert app.page.evaluate(BUILD_INFO)["compiled_python"] is False
-    app.page.wait_for_function(f"async () => JSON.stringify(await ({CACHES})()) === '[\"pynet-{new}\"]'",
-                               timeout=120_000)
+    wait_only_copy(app, new)
     # Offline, the new copy runs: .py files and a lock that lists them.
     app.context.set_offline(True)
     app.page.reload()
