@@ -123,12 +123,20 @@ def from_the_top(page):
     page.evaluate(TO_THE_TOP)
 
 
+def settle_focus(page):
+    """Focus on the code shown as plain text (before the editor is built) builds the editor, which takes the
+    focus: wait for it to, as a person sees the editor appear where they tabbed."""
+    if page.evaluate("() => document.activeElement?.matches('pre.code-plain') ?? false"):
+        page.wait_for_function("() => document.activeElement?.dataset.testid === 'code'", timeout=10_000)
+
+
 def tab_walk(page, limit=80):
     """Tab from the top of the page until focus leaves it; returns FOCUSED for each stop, in order."""
     from_the_top(page)
     stops = []
     for _ in range(limit):
         page.keyboard.press("Tab")
+        settle_focus(page)
         here = page.evaluate(FOCUSED)
         if here is None or (stops and here["name"] == stops[0]["name"]):
             break
@@ -142,6 +150,7 @@ def unfocused_ring(page, name):
 
 
 def focus_name(page):
+    settle_focus(page)
     here = page.evaluate(FOCUSED)
     return here and here["name"]
 

@@ -39,6 +39,8 @@ DIGITS = {
 }
 
 # Long tasks on the main thread are recorded from the very start of the page.
+EDITOR_BUILT = "() => Boolean(document.querySelector('[data-testid=code]').shadowRoot?.querySelector('.cm-content'))"
+
 LONGTASK_SCRIPT = """
 window.__longTasks = [];
 try {
@@ -139,6 +141,13 @@ class App:
     def wait_status(self, word, timeout=60_000):
         self.page.wait_for_function(
             "w => document.querySelector('[data-testid=status]').textContent.includes(w)", arg=word, timeout=timeout)
+
+    def editor_built(self):
+        """The code panel's CodeMirror editor is built (until then the cell shows as plain text)."""
+        return self.page.evaluate(EDITOR_BUILT)
+
+    def wait_editor(self, timeout=30_000):
+        self.page.wait_for_function(EDITOR_BUILT, timeout=timeout)
 
     def wait_prediction(self, timeout=15_000):
         """Ten bars present and no prediction pending: the bars show the current drawing."""

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -20,6 +21,7 @@ SHORT = {"iterations": 10, "train_size": 1000, "test_size": 1000, "hidden_size":
 def app(browser, site_url):
     a = App(browser, site_url).open()
     wait_code(a, "hidden_size = 100")
+    a.wait_editor()  # built once the page is idle after Ready
     yield a
     a.close()
 
@@ -326,5 +328,65 @@ def test_a_cell_comes_and_goes_in_a_link(browser, site_url):
         again = app.page.evaluate("async (text) => (await import('./js/code-link.js')).packCode(text)", cell)
         unpacker = zlib.decompressobj(-15)
         assert unpacker.decompress(base64.urlsafe_b64decode(again + "=" * (-len(again) % 4))).decode() == cell
+    finally:
+        app.close()
+
+
+# -- the editor is built when it costs nothing: never in the middle of a training, unless asked for ---------
+
+EDITOR_MODULE = "**/vendor/codemirror/codemirror.js"
+PLAIN = "() => document.querySelector('[data-testid=code] pre.code-plain')?.textContent ?? ''"
+
+
+def training_with_the_editor_held_back(browser, site_url):
+    """A fresh page training `relu`, whose editor module was asked for after Ready and arrives only once the
+    training runs (a person who pressed Train while it was on its way)."""
+    app = App(browser, site_url, service_workers="block")
+    held = []
+    app.context.route(EDITOR_MODULE, lambda route: held.append(route))
+    app.open()
+    wait_code(app, "hidden_size = ")
+    app.page.wait_for_function(PLAIN)  # the cell, as plain text, before the editor
+    assert "hidden_size = " in app.page.evaluate(PLAIN)
+    deadline = time.monotonic() + 30
+    while not held:  # asked for in the first idle moment after Ready
+        assert time.monotonic() < deadline, "the editor's module was never asked for"
+        app.page.wait_for_timeout(50)
+    app.train("relu", iterations=200)
+    app.wait_status("Training", timeout=30_000)
+    held[0].continue_()
+    return app
+
+
+def test_the_editor_waits_for_the_training_to_end(browser, site_url):
+    app = training_with_the_editor_held_back(browser, site_url)
+    try:
+        app.page.wait_for_timeout(1500)  # the module has long arrived; the editor's layout waits
+        assert app.page.evaluate("window.__pynet.phase()") == "training"
+        assert not app.editor_built()
+        assert "hidden_size = " in app.page.evaluate(PLAIN)
+        app.tid("stop").click()
+        app.wait_editor()
+        assert app.page.evaluate("window.__pynet.phase()") == "stopped"
+        assert app.page.evaluate(PLAIN) == "" and "hidden_size = 30" in code(app)
+        assert app.page_errors == []
+    finally:
+        app.close()
+
+
+def test_reaching_for_the_code_builds_the_editor_at_once(browser, site_url):
+    app = training_with_the_editor_held_back(browser, site_url)
+    try:
+        app.page.locator("[data-testid=code] pre.code-plain").click()
+        app.wait_editor(timeout=10_000)
+        assert app.page.evaluate("window.__pynet.phase()") == "training"
+        # The editor took the focus: typing goes into the code.
+        app.page.wait_for_function("() => document.activeElement?.dataset.testid === 'code'"
+                                   " && document.activeElement.shadowRoot.activeElement?.classList.contains('cm-content')")
+        app.page.keyboard.press("Control+End")
+        app.page.keyboard.type("\n# typed\n")
+        wait_code(app, "# typed")
+        app.tid("stop").click()
+        assert app.page_errors == []
     finally:
         app.close()

@@ -30,7 +30,8 @@ def test_page_reaches_ready_from_its_own_origin_without_console_errors(app_facto
                  "tf-core.es2017.min.js", "simd.wasm"):  # XNNPACK, threaded or not
         assert part in fetched, f"{part} was not requested: {app.requests}"
     # The page's own modules came as one bundle (web/sitebuild/page_bundle.py), beside the worker's start
-    # (boot.js), and the editor only after Ready.
+    # (boot.js), and the editor only after Ready (once the page has been left alone for a moment).
+    app.wait_editor()
     page_scripts = [u.split("/", 3)[3] for u in app.requests if u.endswith(".js") and "/js/" in u]
     assert page_scripts[:2] == ["js/boot.js", "js/page.js"], page_scripts
     assert not any(s.startswith("js/ui/") or s == "js/main.js" or s.endswith("uPlot.esm.js") for s in page_scripts)

@@ -30,6 +30,7 @@ MAIN_CONTROLS = {"preset", "iterations", "train", "pause", "stop", "reset", "exp
 @pytest.fixture(scope="module")
 def phone(browser, site_url):
     with closing(phone_app(browser, site_url).open()) as app:
+        app.wait_editor()  # the page a moment after Ready: the code panel's plain text has become the editor
         yield app
 
 

@@ -20,6 +20,8 @@ const EDITOR_MODULE = '../vendor/codemirror/codemirror.js';
 const STORAGE_PREFIX = 'pynet.code.';
 const READ_AFTER_MS = 250;      // the form follows the code once typing pauses this long
 const LINE = /line (\d+) of your code/;
+const QUIET_MS = 1000;          // the editor is built once the person has not clicked or typed for this long
+const whenIdle = globalThis.requestIdleCallback || ((run) => setTimeout(run, 50));
 
 export class CodePanel {
   /**
@@ -36,10 +38,25 @@ export class CodePanel {
     this.timer = null;
     this.ticket = 0;         // the latest sync: older answers are dropped
     this.fromLink = null;    // a cell that came in the address (?code=), used once
-    // The editor, a large module, loads once Python is ready: it has nothing to show before, and parsing it
-    // earlier would take the processor from Python's boot, the longest wait of a visit.
-    this.ready = new Promise((resolve) => client.addEventListener('ready', resolve, { once: true }))
-      .then(() => this.loadEditor());
+    this.plain = null;       // the cell's text while the editor is not built yet (shown as plain text)
+    this.marked = null;      // the line marked as wrong, {line, message}, also while the editor is not built
+    this.building = null;    // the editor's build, once started
+    this.urgent = false;     // someone reached for the code: build the editor now, training or not
+    this.calmWaiter = null;  // the build's next step, waiting for a calm moment
+    // The editor is a large module, and building it is two long tasks of the main thread (the module's
+    // evaluation parses Python's grammar; the view lays out the cell). The build starts after Ready (before,
+    // it would take the processor from Python's boot, the longest wait of a visit), and each step waits for
+    // an idle moment with no training running (a long task then would hold up the charts and the drawing
+    // pad), unless someone reaches for the code (pointer or focus on it). Until then the cell is plain text.
+    this.lastInput = 0;      // when the person last clicked or typed anywhere on the page
+    for (const type of ['pointerdown', 'keydown', 'input']) {
+      document.addEventListener(type, () => { this.lastInput = performance.now(); this.checkCalm(); },
+        { capture: true, passive: true });
+    }
+    client.addEventListener('ready', () => { this.lastInput = performance.now(); this.build(); }, { once: true });
+    client.addEventListener('change', () => this.checkCalm());
+    host.addEventListener('focusin', () => { if (!this.view) this.build({ focus: true }); });
+    host.addEventListener('pointerdown', () => { if (!this.view) this.build({ focus: true }); });
     client.addEventListener('ready', () => this.presetChanged());
     form.els.select.addEventListener('change', () => this.presetChanged());
     form.els.grid.addEventListener('input', () => this.formChanged());
@@ -51,9 +68,53 @@ export class CodePanel {
   }
 
   // ── the editor ──────────────────────────────────────────────────────────────────────────────
+  /** Training runs, or is about to: not the moment for a long task on the main thread. */
+  get busy() {
+    return this.client.phase === 'training' || this.client.sessionRequest !== null;
+  }
+
+  /** The editor, built once; `focus`: the person reached for the code, and the editor takes the focus. */
+  build({ focus = false } = {}) {
+    if (focus) this.urgent = true;
+    this.building ||= this.loadEditor();
+    this.checkCalm();
+    if (focus) this.building.then(() => this.view.focus());
+    return this.building;
+  }
+
+  /** Resolves in a calm moment (no training, no click or key for QUIET_MS, the browser idle), or at once
+   *  if someone reached for the code. */
+  whenCalm() {
+    return new Promise((resolve) => {
+      this.calmWaiter = resolve;
+      this.checkCalm();
+    });
+  }
+
+  checkCalm() {
+    if (!this.calmWaiter) return;
+    clearTimeout(this.calmTimer);
+    if (this.urgent) {
+      this.calmed();
+    } else if (!this.busy) {   // while training runs, the client's change at its end checks again
+      const quietIn = QUIET_MS - (performance.now() - this.lastInput);
+      if (quietIn > 0) this.calmTimer = setTimeout(() => this.checkCalm(), quietIn);
+      else whenIdle(() => (this.busy || performance.now() - this.lastInput < QUIET_MS ? this.checkCalm() : this.calmed()));
+    }
+  }
+
+  calmed() {
+    const resolve = this.calmWaiter;
+    this.calmWaiter = null;
+    if (resolve) resolve();
+  }
+
   async loadEditor() {
+    await this.whenCalm();
     const cm = await import(EDITOR_MODULE);
+    await this.whenCalm();   // training may have started while the module came: the layout waits for its end
     this.cm = cm;
+    this.host.replaceChildren();  // the plain text: the editor takes its place
     const root = this.host.attachShadow({ mode: 'open' });
     const theme = cm.EditorView.theme({
       '&': { fontSize: '13px', border: '1px solid #d0d7de', borderRadius: '6px', background: '#fff' },
@@ -65,7 +126,7 @@ export class CodePanel {
     this.view = new cm.EditorView({
       root,
       parent: root,
-      doc: '',
+      doc: this.plain || '',
       extensions: [
         cm.basicSetup, cm.python(), cm.lintGutter(), theme,
         // tabindex: the content is editable (so focusable) anyway; saying so lets audits see that the scrolled
@@ -74,18 +135,41 @@ export class CodePanel {
         cm.EditorView.updateListener.of((update) => { if (update.docChanged && !this.applying) this.typed(); }),
       ],
     });
+    this.plain = null;
+    if (this.marked) this.mark(this.marked.line, this.marked.message);
+  }
+
+  /** The cell as plain text, until the editor is built: readable, and focusable to start editing. */
+  showPlain() {
+    let pre = this.host.querySelector('pre');
+    if (!pre) {
+      pre = document.createElement('pre');
+      pre.className = 'code-plain';
+      pre.dataset.testid = 'code-plain';
+      pre.tabIndex = 0;
+      pre.setAttribute('role', 'region');
+      pre.setAttribute('aria-label', 'Python code of the network (editable: focus it to edit)');
+      this.host.replaceChildren(pre);
+    }
+    pre.textContent = this.plain;
   }
 
   get text() {
-    return this.view ? this.view.state.doc.toString() : '';
+    return this.view ? this.view.state.doc.toString() : (this.plain || '');
   }
 
   async setText(text) {
-    await this.ready;
     if (text === this.text) return;
+    if (!this.view) {
+      this.plain = text;
+      this.showPlain();
+      return;
+    }
     this.applying = true;
     try {
-      this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text } });
+      // Only the span that differs (a form field changes one line): CodeMirror then re-highlights and
+      // redraws that line, not the whole cell, and the cursor stays where the person left it.
+      this.view.dispatch({ changes: changedSpan(this.text, text) });
     } finally {
       this.applying = false;
     }
@@ -93,15 +177,19 @@ export class CodePanel {
 
   /** Mark `line` (from 1) with `message`, or clear the marks (line null). */
   mark(line, message) {
-    if (!this.view) return;
-    const { doc } = this.view.state;
+    const lines = this.text.split('\n').length;
+    const marked = Boolean(line && line >= 1 && line <= lines);
+    this.marked = marked ? { line, message } : null;
+    this.host.dataset.errorLine = marked ? String(line) : '';
+    // Nothing marked before or now: no update of the editor (each one costs it a redraw).
+    if (!this.view || (!marked && !this.shownMark)) return;   // the editor marks it once built
+    this.shownMark = marked;
     const diagnostics = [];
-    if (line && line >= 1 && line <= doc.lines) {
-      const l = doc.line(line);
+    if (marked) {
+      const l = this.view.state.doc.line(line);
       diagnostics.push({ from: l.from, to: l.to, severity: 'error', message });
     }
     this.view.dispatch(this.cm.setDiagnostics(this.view.state, diagnostics));
-    this.host.dataset.errorLine = diagnostics.length ? String(line) : '';
   }
 
   say(text, bad = false) {
@@ -305,4 +393,14 @@ export class CodePanel {
       this.say('The code in this link could not be read: it was cut short or changed.', true);
     }
   }
+}
+
+/** The change turning `from` into `to`: the span between their common start and common end. */
+export function changedSpan(from, to) {
+  let start = 0;
+  const shortest = Math.min(from.length, to.length);
+  while (start < shortest && from[start] === to[start]) start += 1;
+  let end = 0;
+  while (end < shortest - start && from[from.length - 1 - end] === to[to.length - 1 - end]) end += 1;
+  return { from: start, to: from.length - end, insert: to.slice(start, to.length - end) };
 }
