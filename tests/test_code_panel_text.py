@@ -6,6 +6,7 @@ from node_module import run_js
 
 MODULE = Path(__file__).resolve().parent.parent / "web" / "js" / "code-panel.js"
 CELL = "iterations = 350\nalpha = 0.01\nhidden_size = 30\n# ✓ ünïcode 𝛼\nmodel = Sequential([...])\n"
+CELL_UNITS = len(CELL.encode("utf-16-le")) // 2  # its length as JavaScript counts (UTF-16 code units)
 PAIRS = [
     (CELL, CELL.replace("alpha = 0.01", "alpha = 0.5")),     # one value
     (CELL, CELL.replace("350", "35")),                       # shorter
@@ -36,8 +37,6 @@ def test_the_change_is_only_the_span_that_differs():
     found = dict(zip(range(len(PAIRS)), spans()))
     assert found[0]["insert"] == "5" and found[0]["to"] - found[0]["from"] == 2   # "0.01" -> "0.5": "01" -> "5"
     assert found[1]["insert"] == "" and found[1]["to"] - found[1]["from"] == 1
-    assert found[2] == {"from": len(CELL.encode("utf-16-le")) // 2, "to": len(CELL.encode("utf-16-le")) // 2,
-                        "insert": "# more\n"}
+    assert found[2] == {"from": CELL_UNITS, "to": CELL_UNITS, "insert": "# more\n"}
     assert found[3] == {"from": 0, "to": 0, "insert": "# first\n"}
-    assert found[6] == {"from": len(CELL.encode("utf-16-le")) // 2, "to": len(CELL.encode("utf-16-le")) // 2,
-                        "insert": ""}
+    assert found[6] == {"from": CELL_UNITS, "to": CELL_UNITS, "insert": ""}

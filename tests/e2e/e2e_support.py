@@ -38,9 +38,10 @@ DIGITS = {
     7: [[(0.28, 0.2), (0.72, 0.2), (0.45, 0.85)]],
 }
 
-# Long tasks on the main thread are recorded from the very start of the page.
+# The code panel's CodeMirror editor is built (until then the cell shows as plain text).
 EDITOR_BUILT = "() => Boolean(document.querySelector('[data-testid=code]').shadowRoot?.querySelector('.cm-content'))"
 
+# Long tasks on the main thread are recorded from the very start of the page.
 LONGTASK_SCRIPT = """
 window.__longTasks = [];
 try {
@@ -143,8 +144,17 @@ class App:
             "w => document.querySelector('[data-testid=status]').textContent.includes(w)", arg=word, timeout=timeout)
 
     def editor_built(self):
-        """The code panel's CodeMirror editor is built (until then the cell shows as plain text)."""
         return self.page.evaluate(EDITOR_BUILT)
+
+    def until(self, probe, timeout_s, what):
+        """Call `probe` every 0.1 s until it returns something true, and return that; fail with `what()` after
+        `timeout_s`. For what `wait_for_function` cannot wait for: an async condition (it does not await a
+        promise) or one held in Python (a route's requests). The waits let Playwright deliver its events."""
+        deadline = time.monotonic() + timeout_s
+        while not (found := probe()):
+            assert time.monotonic() < deadline, what()
+            self.page.wait_for_timeout(100)
+        return found
 
     def wait_editor(self, timeout=30_000):
         self.page.wait_for_function(EDITOR_BUILT, timeout=timeout)

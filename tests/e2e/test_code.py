@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -348,10 +347,7 @@ def training_with_the_editor_held_back(browser, site_url):
     wait_code(app, "hidden_size = ")
     app.page.wait_for_function(PLAIN)  # the cell, as plain text, before the editor
     assert "hidden_size = " in app.page.evaluate(PLAIN)
-    deadline = time.monotonic() + 30
-    while not held:  # asked for in the first idle moment after Ready
-        assert time.monotonic() < deadline, "the editor's module was never asked for"
-        app.page.wait_for_timeout(50)
+    app.until(lambda: held, 30, lambda: "the editor's module was never asked for")  # in the first calm moment after Ready
     app.train("relu", iterations=200)
     app.wait_status("Training", timeout=30_000)
     held[0].continue_()

@@ -2,7 +2,6 @@
 copy of the build; a new build replaces that copy."""
 import json
 import shutil
-import time
 
 import pytest
 
@@ -24,15 +23,11 @@ def wait_kept(app):
 
 
 def wait_only_copy(app, version, timeout_s=120):
-    """Until the worker of `version` is active and its copy is the only one. Polled from here: Playwright's
-    wait_for_function does not await a promise (an async predicate is truthy at once)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        state = app.page.evaluate(SETTLED)
-        if state == {"caches": [f"pynet-{version}"], "active": "activated"}:
-            return
-        assert time.monotonic() < deadline, f"the copy of {version} never settled: {state}"
-        time.sleep(0.1)
+    """Until the worker of `version` is active and its copy is the only one."""
+    settled = {"caches": [f"pynet-{version}"], "active": "activated"}
+    seen = {}
+    app.until(lambda: seen.update(state=app.page.evaluate(SETTLED)) or seen["state"] == settled, timeout_s,
+              lambda: f"the copy of {version} never settled: {seen['state']}")
 
 
 def build_version(site):

@@ -48,7 +48,7 @@ export class CodePanel {
     // it would take the processor from Python's boot, the longest wait of a visit), and each step waits for
     // an idle moment with no training running (a long task then would hold up the charts and the drawing
     // pad), unless someone reaches for the code (pointer or focus on it). Until then the cell is plain text.
-    this.lastInput = 0;      // when the person last clicked or typed anywhere on the page
+    this.lastInput = 0;      // when the person last clicked or typed anywhere on the page (or Ready came)
     for (const type of ['pointerdown', 'keydown', 'input']) {
       document.addEventListener(type, () => { this.lastInput = performance.now(); this.checkCalm(); },
         { capture: true, passive: true });
@@ -159,7 +159,8 @@ export class CodePanel {
   }
 
   async setText(text) {
-    if (text === this.text) return;
+    const old = this.text;
+    if (text === old) return;
     if (!this.view) {
       this.plain = text;
       this.showPlain();
@@ -169,7 +170,7 @@ export class CodePanel {
     try {
       // Only the span that differs (a form field changes one line): CodeMirror then re-highlights and
       // redraws that line, not the whole cell, and the cursor stays where the person left it.
-      this.view.dispatch({ changes: changedSpan(this.text, text) });
+      this.view.dispatch({ changes: changedSpan(old, text) });
     } finally {
       this.applying = false;
     }
@@ -177,13 +178,13 @@ export class CodePanel {
 
   /** Mark `line` (from 1) with `message`, or clear the marks (line null). */
   mark(line, message) {
-    const lines = this.text.split('\n').length;
+    const lines = this.view ? this.view.state.doc.lines : this.text.split('\n').length;
     const marked = Boolean(line && line >= 1 && line <= lines);
+    const wasMarked = this.marked !== null;   // once built, the editor shows what `marked` says
     this.marked = marked ? { line, message } : null;
     this.host.dataset.errorLine = marked ? String(line) : '';
     // Nothing marked before or now: no update of the editor (each one costs it a redraw).
-    if (!this.view || (!marked && !this.shownMark)) return;   // the editor marks it once built
-    this.shownMark = marked;
+    if (!this.view || (!marked && !wasMarked)) return;   // the editor marks it once built
     const diagnostics = [];
     if (marked) {
       const l = this.view.state.doc.line(line);
