@@ -27,7 +27,7 @@ import traceback
 
 import numpy as np
 
-from . import blas, data, presets
+from . import blas, data, elementwise, presets
 # codecell, evaluation, finetune, personal and saving are imported by the commands that use them: the page's
 # Ready waits for this module's imports, and none of those is needed before a first click.
 from .errors import PynetError, is_interrupt
@@ -159,12 +159,18 @@ class Host:
     def cmd_accelerate(self, message, payload):
         """Route large matrix products through a faster library (see `pynet.blas`): the host's own
         matmul function when the payload is one (the worker's XNNPACK), else Pyodide's OpenBLAS. It must
-        pass a self-check; otherwise NumPy does the products, and `matmul` in the reply says "numpy"."""
+        pass a self-check; otherwise NumPy does the products, and `matmul` in the reply says "numpy".
+        A host function with a `sigmoid` attribute also does the large tanh's (`pynet.elementwise`),
+        once that passed its own self-check: `tanh` in the reply says who does them."""
+        name = str(message.get("name", "host"))
         if callable(payload):
-            blas.use_matmul(payload, str(message.get("name", "host")), getattr(payload, "forget", None))
+            elementwise.use_numpy()
+            sigmoid = getattr(payload, "sigmoid", None)
+            if blas.use_matmul(payload, name, getattr(payload, "forget", None)) and callable(sigmoid):
+                elementwise.use_sigmoid(sigmoid, name)
         else:
             blas.use_openblas(message.get("path"))
-        return {"matmul": blas.backend()}
+        return {"matmul": blas.backend(), "tanh": elementwise.backend()}
 
     # -- using the model -------------------------------------------------------------------------------
     def cmd_predict(self, message, payload):

@@ -16,6 +16,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from . import elementwise  # tanh: NumPy's, or a host's faster kernel on large arrays
 from .blas import Constant, dot  # `a.dot(b)`, or the library a host plugged in (XNNPACK, OpenBLAS; blas.py)
 from .fields import Dims, Flag, Real, Whole
 
@@ -207,10 +208,11 @@ class ReLU(Layer):
 
 
 class Tanh(Layer):
-    """`tanh(x)`, whose derivative from the output is `1 - output ** 2`."""
+    """`tanh(x)`, whose derivative from the output is `1 - output ** 2`. (`elementwise.tanh` is NumPy's, or a
+    host's faster kernel on large arrays: see pynet/elementwise.py.)"""
 
     def forward(self, x, training=False):
-        self.output = np.tanh(x)
+        self.output = elementwise.tanh(x)
         return self.output
 
     def backward(self, delta):

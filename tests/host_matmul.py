@@ -32,3 +32,24 @@ class KeepingMatmul:
     def forget(self, key):
         self.forgotten.append(key)
         self.kept.pop(key, None)
+
+
+def numpy_sigmoid(x_address, out_address, size):
+    """The worker's XNNPACK sigmoid, in NumPy: 1 / (1 + exp(-x)) of `size` floats, possibly in place."""
+    x = as_matrix(x_address, 1, size)
+    with np.errstate(over="ignore"):
+        np.divide(1, 1 + np.exp(-x), out=as_matrix(out_address, 1, size))
+
+
+class SigmoidMatmul:
+    """A host product carrying a sigmoid, as the worker's XNNPACK function does: counts the sigmoid's calls."""
+
+    def __init__(self, sigmoid=numpy_sigmoid):
+        self.sizes, self.inner = [], sigmoid
+
+    def __call__(self, *args):
+        numpy_matmul(*args)
+
+    def sigmoid(self, x_address, out_address, size):
+        self.sizes.append(size)
+        self.inner(x_address, out_address, size)

@@ -7,7 +7,7 @@ import pytest
 
 import pynet.host
 from pynet.host import Host
-from tests.host_matmul import as_matrix, numpy_matmul
+from tests.host_matmul import SigmoidMatmul, as_matrix, numpy_matmul
 from tests.synthetic import synthetic_digits_bytes, synthetic_pixels
 
 
@@ -204,6 +204,25 @@ def test_accelerate_takes_the_workers_matmul_function_and_refuses_a_wrong_one(ho
         assert reply["ok"] and reply["matmul"] == "numpy"
     finally:
         blas.use_numpy()
+
+
+def test_accelerate_takes_the_sigmoid_that_comes_with_the_matmul_for_the_large_tanhs(host):
+    from pynet import blas, elementwise
+    good = SigmoidMatmul()
+    try:
+        reply = call(host, good, type="accelerate", name="xnnpack")
+        assert reply["ok"] and (reply["matmul"], reply["tanh"]) == ("xnnpack", "xnnpack")
+        good.sizes.clear()
+        train(host, preset="conv", iterations=1, train_size=256)
+        assert 128 * 625 * 16 in good.sizes, "conv's hidden tanh did not use the worker's sigmoid"
+        # A matmul that fails its check takes its sigmoid down with it; a wrong sigmoid alone is refused.
+        reply = call(host, lambda a, b, out, m, k, n, key: as_matrix(out, m, n).fill(0), type="accelerate", name="xnnpack")
+        assert (reply["matmul"], reply["tanh"]) == ("numpy", "numpy")
+        reply = call(host, SigmoidMatmul(lambda x, out, size: None), type="accelerate", name="xnnpack")
+        assert (reply["matmul"], reply["tanh"]) == ("xnnpack", "numpy")
+    finally:
+        blas.use_numpy()
+        elementwise.use_numpy()
 
 
 class ConversionError(Exception):

@@ -131,6 +131,26 @@ def test_xnnpack_takes_the_products_and_cpython_agrees(app, built_site):
     assert abs(in_browser - in_cpython) <= 0.01, (in_browser, in_cpython)
 
 
+def test_xnnpacks_sigmoid_does_the_large_tanhs_and_cpython_agrees(app, built_site):
+    # conv's hidden layer (128 images x 10,000 units) is a tanh over 1.28 million values a batch: in the
+    # page, 2 * sigmoid(2x) - 1 by XNNPACK (pynet/elementwise.py); in CPython, NumPy's tanh.
+    app.page.wait_for_function(f"() => ({MATMUL})() !== null", timeout=60_000)
+    assert app.page.evaluate("window.__pynet.metrics().tanh") == "xnnpack"
+    params = {"iterations": 6, "train_size": 1000, "test_size": 500, "seed": 3}
+    app.train("conv", **params)
+    app.wait_status("Done", timeout=180_000)
+    in_browser = app.accuracy("test")
+
+    host = Host((built_site / "data" / "mnist-digits.bin").read_bytes())
+    blas.use_numpy()
+    assert json.loads(host.handle(json.dumps({"type": "configure", "preset": "conv", "params": params})))["ok"]
+    events = []
+    while not events or events[-1]["type"] != "done":
+        events += json.loads(host.handle(json.dumps({"type": "run", "max_seconds": 5})))["events"]
+    in_cpython = [e for e in events if e["type"] == "evaluation"][-1]["test_accuracy"]
+    assert in_browser > 0.2 and abs(in_browser - in_cpython) <= 0.01, (in_browser, in_cpython)  # chance: 0.1
+
+
 def test_xnnpack_keeps_the_batches_of_the_current_training_only(app):
     # Each 100-image batch and its transpose stay in XNNPACK's memory, packed, while they are trained on;
     # a new training lets the previous one's go (else every Train would leak a few megabytes).
@@ -149,6 +169,8 @@ def test_the_matrix_product_library_is_named_and_can_be_pinned(browser, site_url
     try:
         page.page.wait_for_function(f"() => ({MATMUL})() !== null", timeout=60_000)
         assert page.page.evaluate(MATMUL) == matmul
+        # XNNPACK's sigmoid comes with its product: the large tanh's are NumPy's without it.
+        assert page.page.evaluate("window.__pynet.metrics().tanh") == ("xnnpack" if matmul == "xnnpack" else "numpy")
         footer = page.tid("matmul").text_content()
         if matmul == "xnnpack":  # with its threads (tests/e2e/test_threads.py checks how many, and why)
             assert re.fullmatch(r"Matrix products: XNNPACK on (\d+ threads|one thread \(.+\))\.", footer), footer

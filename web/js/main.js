@@ -50,6 +50,7 @@ client.addEventListener('ready', () => keepOffline(() => { $('offline-info').tex
 client.addEventListener('accelerated', (e) => {
   metrics.matmul = e.detail.matmul || 'numpy';
   metrics.matmulThreads = e.detail.threads || 1;
+  metrics.tanh = e.detail.tanh || 'numpy';
 });
 
 const status = new StatusView({

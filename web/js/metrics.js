@@ -7,7 +7,7 @@ export const metrics = {};
 
 /** A new worker: nothing measured yet. */
 export function resetMetrics() {
-  Object.assign(metrics, { readyAt: null, matmul: null, matmulThreads: null, events: [], predictLatencies: [] });
+  Object.assign(metrics, { readyAt: null, matmul: null, matmulThreads: null, tanh: null, events: [], predictLatencies: [] });
 }
 
 /** A Train click: the events of the run before it no longer count (tests wait for this run's). */

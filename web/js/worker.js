@@ -87,11 +87,12 @@
  *   {type:'progress', step:'runtime'|'numpy'|'pynet'|'data', fraction: 0..1 overall, note?}
  *   {type:'ready', presets:[...], info:{pyodide, numpy, isolated}}
  *   {type:'session', session}            the session changed (the first one comes before 'ready')
- *   {type:'accelerated', matmul, notes, threads, oneThreadWhy}
+ *   {type:'accelerated', matmul, notes, threads, oneThreadWhy, tanh}
  *                                        after Ready: which library now does the large matrix products
  *                                        ('xnnpack', 'openblas' or 'numpy') on how many threads, why
  *                                        one only ('' if not), and why the faster ones were not used
- *                                        (notes: [...], empty when nothing failed)
+ *                                        (notes: [...], empty when nothing failed); who does the large
+ *                                        tanh's ('xnnpack': its sigmoid, pynet/elementwise.py; 'numpy')
  *   {type:'training', events:[...]}      Python's training events, throttled: at most one message
  *                                        per FLUSH_MS; every iteration/evaluation event is kept,
  *                                        only the latest "batch" event survives. Stop's evaluation of
@@ -410,8 +411,10 @@ function holdLifeline(name) {
  */
 async function accelerate(choice, threads) {
   const notes = [];
+  let tanh = 'numpy';  // who does the large tanh's: XNNPACK's sigmoid comes with its product
   const enable = (name, payload) => {
     const reply = call({ type: 'accelerate', name }, payload);
+    if (reply.ok) tanh = reply.tanh;
     if (reply.ok && reply.matmul === name) return true;
     notes.push(`${name} was refused: ${reply.ok ? "it failed pynet's self-check" : reply.error}`);
     return false;
@@ -443,11 +446,11 @@ async function accelerate(choice, threads) {
   if ((choice === 'auto' || choice === 'xnnpack') && await xnnpack()) matmul = 'xnnpack';
   else if ((choice === 'auto' || choice === 'openblas') && await openblas()) matmul = 'openblas';
   if (notes.length) console.info(`pynet: ${notes.join('; ')}; matrix products: ${matmul}.`);
-  reportMatmul(matmul, notes);
+  reportMatmul(matmul, notes, tanh);
 }
 
 /** Say which library does the products and why a faster one did not: name the file when one is at fault. */
-async function reportMatmul(matmul, notes) {
+async function reportMatmul(matmul, notes, tanh) {
   const xnnpackNote = notes.findIndex((n) => /^XNNPACK not loaded/.test(n));
   if (xnnpackNote >= 0) {
     const files = XNNPACK_FILES.map((f) => [`vendor/tfjs/${f}`, new URL(`../vendor/tfjs/${f}`, import.meta.url).href]);
@@ -457,7 +460,7 @@ async function reportMatmul(matmul, notes) {
   const threads = xnnpackMatmul ? xnnpackMatmul.threads : 1;
   const oneThreadWhy = xnnpackMatmul ? xnnpackMatmul.oneThreadWhy : '';
   if (oneThreadWhy) console.info(`pynet: XNNPACK runs on one thread: ${oneThreadWhy}.`);
-  post({ type: 'accelerated', matmul, notes, threads, oneThreadWhy });
+  post({ type: 'accelerated', matmul, notes, threads, oneThreadWhy, tanh });
 }
 
 // ── training loop ────────────────────────────────────────────────────────────────────────────

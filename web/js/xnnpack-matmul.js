@@ -8,6 +8,10 @@
  * function returned here; pynet stays pure Python and gives the same results, up to the order of
  * floating-point sums.
  *
+ * The same module's logistic sigmoid, XNNPACK's SIMD one, comes along as `matmul.sigmoid`: pynet computes
+ * a large tanh as 2 * sigmoid(2x) - 1 with it (pynet/elementwise.py), since NumPy's tanh is scalar
+ * WebAssembly here, many times slower.
+ *
  * Only tfjs-core and its WebAssembly backend are loaded, and only to start the backend's module: each
  * product goes straight to the module's BatchMatMul kernel, not through tf.matMul. TF.js's tensor
  * machinery (engine, kernel registry, tensor objects, a copied result) cost more per call than the
@@ -30,6 +34,8 @@ const VENDOR_URL = new URL('../vendor/tfjs/', import.meta.url);
 // transpose_b, out_id), on tensors registered by id. It runs XNNPACK's fully-connected operator, which it
 // caches on b's id with b packed inside: a fresh id for b on every call keeps a stale b from being reused.
 const KERNEL_ARGS = ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number'];
+// Sigmoid(x_id, out_id): XNNPACK's sigmoid operator over every element, on the backend's threads.
+const SIGMOID_ARGS = ['number', 'number'];
 
 // The threaded build pre-creates this many workers (its PTHREAD_POOL_SIZE) and caps its pool there: a
 // larger pool would wait on a worker that can only start once this thread returns to its event loop.
@@ -56,6 +62,11 @@ export async function loadMatmul(pyodide, { threads } = {}) {
     const b = heap.subarray(bAddress >>> 2, (bAddress >>> 2) + k * n);
     heap.set(kernel.multiply(a, b, m, k, n, bKey), outAddress >>> 2);  // no Python runs: heap stays valid
   };
+  // sigmoid(xAddress, outAddress, size): 1 / (1 + exp(-x)) of `size` floats; out may be x itself.
+  matmul.sigmoid = (xAddress, outAddress, size) => {
+    const heap = python.HEAPF32;
+    heap.set(kernel.sigmoid(heap.subarray(xAddress >>> 2, (xAddress >>> 2) + size)), outAddress >>> 2);
+  };
   matmul.forget = (key) => kernel.forget(key);
   matmul.kept = () => kernel.kept();
   matmul.threads = running;
@@ -67,15 +78,17 @@ export async function loadMatmul(pyodide, { threads } = {}) {
  * XNNPACK's product: `multiply(a, b, m, k, n, key)` copies the Float32Arrays a (m*k) and b (k*n)
  * into the backend's memory and returns a view of the (m, n) product there, valid until the next call.
  * With a non-zero `key`, b is copied on the first call only and stays registered under one tensor id, so
- * the backend also keeps the operator that holds it packed; `forget(key)` drops both.
+ * the backend also keeps the operator that holds it packed; `forget(key)` drops both. `sigmoid(x)` the
+ * same way: a view of the sigmoid of the Float32Array x, valid until the next call.
  */
 async function startKernel(threads) {
   const { backend, ...started } = await startBackend(threads);
   const wasm = backend.wasm;
   const batchMatMul = wasm.cwrap('BatchMatMul', null, KERNEL_ARGS);
+  const sigmoid = wasm.cwrap('Sigmoid', null, SIGMOID_ARGS);
   const aShape = new Int32Array([1, 0, 0]), bShape = new Int32Array([1, 0, 0]);  // a batch of one matrix
   const aShapeBytes = new Uint8Array(aShape.buffer), bShapeBytes = new Uint8Array(bShape.buffer);
-  let region = 0, capacity = 0;  // floats: a, then b, then out, in the backend's memory; it only grows
+  let region = 0, capacity = 0;  // scratch floats in the backend's memory (a, b, out; or x, out); it only grows
   const kept = new Map();  // key -> {id, offset}: constant right operands
 
   // The module's memory as floats. Read it anew after a _malloc, which may grow the memory: a shared
@@ -103,18 +116,23 @@ async function startKernel(threads) {
     return entry.id;
   };
 
+  // The scratch region of at least `total` floats (its byte offset), grown as needed.
+  const scratch = (total) => {
+    if (total > capacity) {
+      if (region) wasm._free(region);
+      region = wasm._malloc(total * 4) >>> 0;
+      capacity = region ? total : 0;
+      if (!region) throw new Error('out of memory for XNNPACK\'s operands');
+    }
+    return region;
+  };
+
   const kernel = {
     multiply(a, b, m, k, n, key = 0) {
       const sizes = [m * k, k * n, m * n];
-      const total = sizes[0] + sizes[1] + sizes[2];
       const bId = key ? keep(key, b, sizes[1]) : 0;  // before _malloc below, which may grow the memory
-      if (total > capacity) {
-        if (region) wasm._free(region);
-        region = wasm._malloc(total * 4) >>> 0;
-        capacity = region ? total : 0;
-        if (!region) throw new Error('out of memory for a matrix product');
-      }
-      const offsets = [region, region + sizes[0] * 4, region + (sizes[0] + sizes[1]) * 4];
+      const base = scratch(sizes[0] + sizes[1] + sizes[2]);
+      const offsets = [base, base + sizes[0] * 4, base + (sizes[0] + sizes[1]) * 4];
       const heap = floats();
       heap.set(a, offsets[0] >>> 2);
       if (!key) heap.set(b, offsets[1] >>> 2);
@@ -129,6 +147,19 @@ async function startKernel(threads) {
         ids.forEach((id, i) => { if (i !== 1 || !key) wasm.tfjs.disposeData(id); });
       }
       return heap.subarray(offsets[2] >>> 2, (offsets[2] >>> 2) + sizes[2]);
+    },
+    sigmoid(x) {
+      const size = x.length;
+      const base = scratch(2 * size);
+      const heap = floats();
+      heap.set(x, base >>> 2);
+      const ids = [register(size, base), register(size, base + size * 4)];
+      try {
+        sigmoid(ids[0], ids[1]);
+      } finally {
+        ids.forEach((id) => wasm.tfjs.disposeData(id));
+      }
+      return heap.subarray((base >>> 2) + size, (base >>> 2) + 2 * size);
     },
     forget(key) {
       const entry = kept.get(key);
