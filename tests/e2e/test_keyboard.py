@@ -54,9 +54,14 @@ def test_tab_order_and_visible_focus(app):
     assert in_order(names, READY_ORDER), names
     params = app.page.evaluate("() => [...document.querySelectorAll('#params-grid input')].map(e => e.dataset.testid)")
     assert params and in_order(names, ["preset", *params, "train"]), (params, names)
+    assert_rings(app.page, stops)
+
+
+def assert_rings(page, stops):
+    """Every stop of a tab walk was :focus-visible and drawn with a ring it does not have unfocused."""
     for stop in stops:
-        assert stop["visible"], f"{stop['name']} is focused without :focus-visible"
-        assert stop["ring"] != unfocused_ring(app.page, stop["name"]), f"{stop['name']} shows no focus ring: {stop['ring']}"
+        assert stop["visible"], f"{stop['name']} is focused without :focus-visible (walk: {stops})"
+        assert stop["ring"] != unfocused_ring(page, stop["name"]), f"{stop['name']} shows no focus ring: {stop['ring']}"
 
 
 def test_training_from_the_keyboard(app):
@@ -89,7 +94,7 @@ def test_training_from_the_keyboard(app):
     stops = tab_walk(page)
     names = [s["name"] for s in stops]
     assert in_order(names, ["pause", "stop", "reset", "export", "draw-canvas", "clear"]), names  # no Import mid-run
-    assert all(s["visible"] and s["ring"] != unfocused_ring(page, s["name"]) for s in stops), stops
+    assert_rings(page, stops)
     tab_to(page, "pause")
     page.keyboard.press("Space")
     app.wait_status("Training")
