@@ -14,7 +14,12 @@ export function keepFocus(root = document) {
   let focused = null;  // the control that had focus last (a disabled control may lose it at once)
   let lost = null;     // ... when it was disabled
   let timer = null;
-  root.addEventListener('focusin', (e) => { focused = e.target; });
+  root.addEventListener('focusin', (e) => {
+    focused = e.target;
+    // The person moved on (Tab, a click) while the control was disabled: where they went is theirs, even
+    // if they leave it again before the page settles.
+    if (lost && e.target !== lost) lost = null;
+  });
   // Focus left by the person (a click elsewhere) is theirs to leave; focus taken by disabling is not.
   root.addEventListener('focusout', (e) => { if (!e.relatedTarget && !e.target.matches(':disabled')) focused = null; });
   const nobody = () => !document.activeElement || document.activeElement === document.body;
