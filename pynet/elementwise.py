@@ -15,6 +15,8 @@ and CPython keep NumPy's own. `backend()` says which is in use.
 """
 import numpy as np
 
+from .blas import address  # where an array's data starts (a byte offset in Pyodide's heap)
+
 # Arrays smaller than this stay in NumPy: below it the host call's fixed cost outweighs its faster kernel
 # (a drawn digit's hidden layer, the dense presets' per-image steps).
 MIN_ELEMENTS = 4096
@@ -35,7 +37,7 @@ def tanh(x):
 def tanh_by_sigmoid(x, sigmoid):
     """2 * sigmoid(2x) - 1 in a new C-contiguous array, the sigmoid by the host's `sigmoid`."""
     out = np.multiply(x, 2, dtype=np.float32)  # a new contiguous array: the host reads and writes it in place
-    sigmoid(out.__array_interface__["data"][0], out.__array_interface__["data"][0], out.size)
+    sigmoid(address(out), address(out), out.size)
     out *= 2
     out -= 1
     return out

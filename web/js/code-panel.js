@@ -43,6 +43,7 @@ export class CodePanel {
     this.building = null;    // the editor's build, once started
     this.urgent = false;     // someone reached for the code: build the editor now, training or not
     this.calmWaiter = null;  // the build's next step, waiting for a calm moment
+    this.calmTimer = null;   // the next look for that moment, once the person has been quiet for QUIET_MS
     // The editor is a large module, and building it is two long tasks of the main thread (the module's
     // evaluation parses Python's grammar; the view lays out the cell). The build starts after Ready (before,
     // it would take the processor from Python's boot, the longest wait of a visit), and each step waits for
@@ -55,8 +56,9 @@ export class CodePanel {
     }
     client.addEventListener('ready', () => { this.lastInput = performance.now(); this.build(); }, { once: true });
     client.addEventListener('change', () => this.checkCalm());
-    host.addEventListener('focusin', () => { if (!this.view) this.build({ focus: true }); });
-    host.addEventListener('pointerdown', () => { if (!this.view) this.build({ focus: true }); });
+    for (const type of ['focusin', 'pointerdown']) {  // someone reaches for the code
+      host.addEventListener(type, () => { if (!this.view) this.build({ focus: true }); });
+    }
     client.addEventListener('ready', () => this.presetChanged());
     form.els.select.addEventListener('change', () => this.presetChanged());
     form.els.grid.addEventListener('input', () => this.formChanged());
