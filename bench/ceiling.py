@@ -2,7 +2,7 @@
 """Where a training batch's time goes, in the worker and natively, and what that leaves of a throughput
 target: the matrix products against everything else, in the same run.
 
-    python bench/ceiling.py                                   # tanh-softmax, wide-minibatch, conv; ~3 min
+    python bench/ceiling.py                                   # tanh-softmax, wide-minibatch, conv; 3 reps, ~1 min
     python bench/ceiling.py --presets conv --reps 5 --targets conv=0.35
 
 Each rep times single training batches of each preset (`bench/batch_time.py`, after a warm-up): natively
@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -90,11 +91,11 @@ def probe_site(site, where):
 
 
 def in_worker(chromium, url, threads, names, batches, args):
-    query = (f"?threads={threads}&presets={json.dumps(names)}&batches={json.dumps(batches)}"
-             f"&train={args.train_size}&test={args.test_size}")
+    query = urllib.parse.urlencode({"threads": threads, "presets": json.dumps(names), "batches": json.dumps(batches),
+                                    "train": args.train_size, "test": args.test_size})
     page = chromium.new_page()
     try:
-        page.goto(url + query.replace(" ", ""))
+        page.goto(f"{url}?{query}")
         page.wait_for_function("() => window.__ceiling !== null", timeout=RESULT_TIMEOUT_MS)
         result = page.evaluate("window.__ceiling")
     finally:
