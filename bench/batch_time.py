@@ -6,6 +6,7 @@ operands out) is timed apart from the rest of the batch: activations, dropout ma
 Python itself.
 """
 import json
+import statistics
 import time
 
 import numpy as np
@@ -14,12 +15,6 @@ from pynet import layers, presets
 from pynet.host import Host
 
 WARMUP_BATCHES = 3
-
-
-def median(values):
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def time_batches(trainer, batches, products, kernel):
@@ -61,10 +56,10 @@ def measure(digits, names, batches, train_size=1000, test_size=1000, kernel=None
         for name in names:
             trainer = presets.make_trainer(name, train, test, {"iterations": 10_000})
             times = time_batches(trainer, batches[name], products, [] if kernel is None else kernel)
-            result[name] = {"batch_ms": 1e3 * median([t for t, _, _ in times]),
-                            "products_ms": 1e3 * median([p for _, p, _ in times]),
-                            "rest_ms": 1e3 * median([t - p for t, p, _ in times]),
-                            "kernel_ms": None if kernel is None else 1e3 * median([k for _, _, k in times])}
+            result[name] = {"batch_ms": 1e3 * statistics.median([t for t, _, _ in times]),
+                            "products_ms": 1e3 * statistics.median([p for _, p, _ in times]),
+                            "rest_ms": 1e3 * statistics.median([t - p for t, p, _ in times]),
+                            "kernel_ms": None if kernel is None else 1e3 * statistics.median([k for _, _, k in times])}
         return result
     finally:
         layers.dot = plain_dot

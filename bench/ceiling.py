@@ -112,7 +112,7 @@ def run_reps(chromium, url, site, args):
     runs = {mode: {name: [] for name in names} for mode in ("native", *MODES)}
     threads = {}
     for rep in range(args.reps):
-        native = batch_time.measure(site / "data" / "mnist-digits.bin", names, batches,
+        native = batch_time.measure(site / browser.build.DIGITS_REL, names, batches,
                                     args.train_size, args.test_size)
         for name in names:
             runs["native"][name].append(native[name])
