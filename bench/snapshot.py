@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pyodide 0.27.7's memory snapshot: does starting from one beat the stock boot in the browser?
 
-    python bench/snapshot.py [--reps N] [--site DIR] [--no-build] [--no-node]
+    python bench/snapshot.py [--reps N] [--site DIR] [--no-build] [--no-node] [--network MBIT]
 
 Pyodide 0.27.7 refuses to snapshot a runtime into which a package was loaded (`makeMemorySnapshot`:
 "Unexpected hiwire entry at index 6", the `loadedPackages` record must be empty), and a snapshot cannot
@@ -18,9 +18,13 @@ NumPy and pynet loaded after the restore. This measures that, in a module worker
   snapshot: the same with `_loadSnapshot: fetch('snapshot.bin')`;
   figures are ms from navigation start to the worker's message after the import, in the page's clock;
 - correctness: after each load, `tanh-softmax` trains 3 iterations on 300 of the site's digits; its last
-  evaluation must be the same from the snapshot as from the stock boot.
+  evaluation must be the same from the snapshot as from the stock boot;
+- with `--network MBIT` (bench/network.py), every load throttled to that link, and the snapshot shipped
+  gzipped (`snapshot.bin.gz`, unzipped in the worker by the browser's DecompressionStream): what it would
+  cost a visitor whatever the host compresses.
 """
 import argparse
+import gzip
 import json
 import os
 import subprocess
@@ -32,6 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "bench")]
 
+from network import add_arguments as add_network_arguments, describe as describe_network, throttle  # noqa: E402
 from startup import VIEWPORT, CHROMIUM_FLAGS, DEFAULT_OUT, log, median, page_policy, serving  # noqa: E402
 
 TIMEOUT_MS = 180_000
@@ -86,6 +91,10 @@ async function boot(mode) {
   }
   const options = { indexURL, lockFileURL, packages: ['numpy', 'pynet'] };
   if (mode === 'snapshot') options._loadSnapshot = fetch('./snapshot.bin').then((r) => r.arrayBuffer());
+  if (mode === 'snapshot-gz') {
+    options._loadSnapshot = fetch('./snapshot.bin.gz')
+      .then((r) => new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  }
   pyodide = await loadPyodide(options);
   pyodide.runPython('import numpy, pynet');
   postMessage({ ready: true });
@@ -142,8 +151,8 @@ def make_snapshot(pw, chromium, url, where):
     return made
 
 
-def cold_and_warm(pw, chromium, url, mode):
-    """((cold ms, its check), (warm ms, its check)) in a new profile."""
+def cold_and_warm(pw, chromium, url, mode, network=(None, None)):
+    """((cold ms, its check), (warm ms, its check)) in a new profile; `network` throttles both visits."""
     with tempfile.TemporaryDirectory(prefix="pynet-bench-profile-") as profile:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=chromium, headless=True, args=CHROMIUM_FLAGS, viewport=VIEWPORT)
@@ -151,6 +160,7 @@ def cold_and_warm(pw, chromium, url, mode):
             out = []
             for visit in ("cold", "warm"):
                 page = context.new_page()
+                throttle(page, *network)
                 page.goto(f"{url}?mode={mode}")
                 ready_at = wait(page, "readyAt")
                 out.append((ready_at, wait(page, "check")))
@@ -191,8 +201,16 @@ def main(argv=None):
     parser.add_argument("--made-in", choices=("chromium", "node"), default="chromium",
                         help="where the snapshot is made (default chromium: the browser that loads it)")
     parser.add_argument("--chromium", default=os.environ.get("PYNET_CHROMIUM", "/usr/bin/chromium"))
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "snapshot.json")
+    add_network_arguments(parser)
+    parser.add_argument("--out", type=Path, help="default bench/results/snapshot.json, or "
+                                                 "snapshot-MBITmbit.json with --network")
     args = parser.parse_args(argv)
+    if args.network is not None and args.network <= 0:
+        parser.error("--network needs a positive number of Mbit/s")
+    network = (args.network, args.rtt) if args.network is not None else (None, None)
+    out = args.out or REPO / "bench" / "results" / (
+        "snapshot.json" if args.network is None else f"snapshot-{args.network:g}mbit.json")
+    modes = {"stock": "stock", "snapshot": "snapshot" if args.network is None else "snapshot-gz"}
     from playwright.sync_api import sync_playwright
 
     site = args.site.resolve()
@@ -209,10 +227,13 @@ def main(argv=None):
             serving(bench_site(site, Path(tmp))) as url, sync_playwright() as pw:
         result["made"] = (make_snapshot(pw, args.chromium, url, Path(tmp)) if args.made_in == "chromium"
                           else make_snapshot_in_node(site, Path(tmp)))
+        raw = (Path(tmp) / "snapshot.bin").read_bytes()
+        (Path(tmp) / "snapshot.bin.gz").write_bytes(gzip.compress(raw, 9))
+        result["made"]["gzip_bytes"] = (Path(tmp) / "snapshot.bin.gz").stat().st_size
         log(f"  snapshot made: {json.dumps(result['made'])}")
         for rep in range(args.reps):
             for mode, run in runs.items():
-                (cold, cold_check), (warm, warm_check) = cold_and_warm(pw, args.chromium, url, mode)
+                (cold, cold_check), (warm, warm_check) = cold_and_warm(pw, args.chromium, url, modes[mode], network)
                 run["cold_ms"].append(cold)
                 run["warm_ms"].append(warm)
                 run["checks"] += [cold_check, warm_check]
@@ -223,16 +244,19 @@ def main(argv=None):
         run["cold_median_ms"], run["warm_median_ms"] = median(run["cold_ms"]), median(run["warm_ms"])
     checks = [json.dumps(c, sort_keys=True) for run in runs.values() for c in run["checks"]]
     result.update(runs, same_numbers=len(set(checks)) == 1, check=runs["stock"]["checks"][0])
+    result["network"] = describe_network(*network)
     result["load_average"].append(round(os.getloadavg()[0], 2))
     result["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
     log("| ms from navigation to `import numpy, pynet` done (median) | cold | warm |\n|---|--:|--:|")
     for mode, run in runs.items():
         log(f"| {mode} | {run['cold_median_ms']:,.0f} | {run['warm_median_ms']:,.0f} |")
-    log(f"snapshot {result['made']['file_bytes']:,} bytes; tanh-softmax after 3 iterations "
+    log(f"snapshot {result['made']['file_bytes']:,} bytes ({result['made']['gzip_bytes']:,} gzipped"
+        f"{', sent so' if args.network is not None else ''}); tanh-softmax after 3 iterations "
         f"{'the same' if result['same_numbers'] else 'DIFFERENT'} in every load: {json.dumps(result['check'])}")
-    log(f"load average {result['load_average'][0]} before, {result['load_average'][1]} after; wrote {args.out}")
+    log(f"{result['network']}; load average {result['load_average'][0]} before, {result['load_average'][1]} after; "
+        f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 """Start-up: time to Ready against its floor, in the same run.
 
     python bench/startup.py [--reps N] [--site DIR] [--no-build]   (also part of bench/browser.py)
+    python bench/startup.py --network 50 --variants floor,page     (a 50 Mbit/s link: bench/network.py)
 
 Three things are loaded, each in a new Chromium profile (cold: empty caches), then again in a new tab of
 that profile (warm: what a returning visitor gets; for the page that is its service worker's copy):
@@ -15,7 +16,8 @@ that profile (warm: what a returning visitor gets; for the page that is its serv
 
 Every figure is ms from navigation start to the ready message, as `performance.now()` in the page. The
 figure of merit is page ÷ floor: at most 1.0 means everything pynet adds is hidden behind Pyodide's boot.
-Variants alternate within each rep so that a busy spell of the machine hits all alike.
+Variants alternate within each rep so that a busy spell of the machine hits all alike. With `--network`,
+every load is throttled to that link (its own result file: 127.0.0.1 weighs CPU only).
 """
 import argparse
 import json
@@ -33,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "web"), str(REPO / "tests" / "e2e")]
 
 from e2e_support import CHROMIUM_FLAGS  # noqa: E402
+from network import add_arguments as add_network_arguments, describe as describe_network, throttle  # noqa: E402
 from sitebuild.common import DEFAULT_OUT  # noqa: E402
 from sitebuild.serve import make_server, page_policy  # noqa: E402
 
@@ -115,26 +118,27 @@ def floor_site(site, where):
     return where
 
 
-def load(page, url, ready, ready_at):
+def load(page, url, ready, ready_at, network=(None, None)):
+    throttle(page, *network)
     page.goto(url)
     page.wait_for_function(ready, timeout=READY_TIMEOUT_MS)
     return page.evaluate(ready_at)
 
 
-def cold_and_warm(pw, chromium, url, kind):
-    """(cold ms, warm ms) for one variant in a new profile."""
+def cold_and_warm(pw, chromium, url, kind, network=(None, None)):
+    """(cold ms, warm ms) for one variant in a new profile; `network` (Mbit/s, round trip ms) throttles both."""
     ready, ready_at = (FLOOR_READY, FLOOR_READY_AT) if kind == "floor" else (PAGE_READY, PAGE_READY_AT)
     with tempfile.TemporaryDirectory(prefix="pynet-bench-profile-") as profile:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=chromium, headless=True, args=CHROMIUM_FLAGS, viewport=VIEWPORT)
         try:
             page = context.pages[0] if context.pages else context.new_page()
-            cold = load(page, url, ready, ready_at)
+            cold = load(page, url, ready, ready_at, network)
             if kind == "page":
                 page.wait_for_function(PAGE_SETTLED, timeout=READY_TIMEOUT_MS)
             page.wait_for_timeout(500)
             page.close()
-            warm = load(context.new_page(), url, ready, ready_at)
+            warm = load(context.new_page(), url, ready, ready_at, network)
         finally:
             context.close()
     return cold, warm
@@ -148,29 +152,33 @@ VARIANTS = {  # name: (site, kind)
 }
 
 
-def bench_startup(pw, chromium, site, reps):
-    """Cold and warm Ready of every variant, `reps` times, alternating; medians and ratios."""
-    runs = {name: {"cold_ms": [], "warm_ms": []} for name in VARIANTS}
-    sites = {"compiled": site, "py": build_py_site()}
+def bench_startup(pw, chromium, site, reps, variants=tuple(VARIANTS), network=(None, None)):
+    """Cold and warm Ready of `variants`, `reps` times, alternating; medians and ratios."""
+    runs = {name: {"cold_ms": [], "warm_ms": []} for name in variants}
+    sites = {"compiled": site}
+    if any(VARIANTS[name][0] == "py" for name in variants):
+        sites["py"] = build_py_site()
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="pynet-bench-floor-") as tmp:
         urls = {}
-        for name, (which, kind) in VARIANTS.items():
+        for name in variants:
+            which, kind = VARIANTS[name]
             root = floor_site(sites[which], Path(tmp) / which) if kind == "floor" else sites[which]
             urls[name] = stack.enter_context(serving(root))
         for rep in range(reps):
-            for name, (_, kind) in VARIANTS.items():
-                cold, warm = cold_and_warm(pw, chromium, urls[name], kind)
+            for name in variants:
+                cold, warm = cold_and_warm(pw, chromium, urls[name], VARIANTS[name][1], network)
                 runs[name]["cold_ms"].append(cold)
                 runs[name]["warm_ms"].append(warm)
             log(f"  start-up rep {rep + 1}: " + ", ".join(
-                f"{name} {runs[name]['cold_ms'][-1]:,.0f}/{runs[name]['warm_ms'][-1]:,.0f}" for name in VARIANTS)
+                f"{name} {runs[name]['cold_ms'][-1]:,.0f}/{runs[name]['warm_ms'][-1]:,.0f}" for name in variants)
                 + " ms (cold/warm)")
     result = {name: {**r, "cold_median_ms": median(r["cold_ms"]), "warm_median_ms": median(r["warm_ms"])}
               for name, r in runs.items()}
     for kind in ("cold", "warm"):
-        floor = result["floor"][f"{kind}_median_ms"]
-        result[f"ratio_{kind}"] = result["page"][f"{kind}_median_ms"] / floor if floor else None
-        result[f"py_ratio_{kind}"] = result["page_py"][f"{kind}_median_ms"] / floor if floor else None
+        floor = result["floor"][f"{kind}_median_ms"] if "floor" in result else None
+        for ratio, name in (("ratio", "page"), ("py_ratio", "page_py")):
+            result[f"{ratio}_{kind}"] = result[name][f"{kind}_median_ms"] / floor if floor and name in result else None
+    result["network"] = describe_network(*network)
     return result
 
 
@@ -184,10 +192,21 @@ def report_lines(result):
              "page_py": "pynet's page, stock .py distribution (`--no-pyc`)",
              "floor_py": "floor on the .py site"}
     for name, text in names.items():
+        if name not in result:
+            continue
         lines.append(f"| {text} | {f(result[name]['cold_median_ms'])} | {f(result[name]['warm_median_ms'])} |")
     lines.append(f"| **page ÷ floor** (target ≤ 1.0) | {r(result['ratio_cold'])} | {r(result['ratio_warm'])} |")
     lines.append(f"| page with .py ÷ floor | {r(result['py_ratio_cold'])} | {r(result['py_ratio_warm'])} |")
     return lines
+
+
+def variant_list(text):
+    """'floor,page' → ('floor', 'page'), in the order given; an unknown name is an argparse error."""
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(VARIANTS)} (not {', '.join(unknown) or 'nothing'})")
+    return names
 
 
 def main(argv=None):
@@ -196,8 +215,17 @@ def main(argv=None):
     parser.add_argument("--site", type=Path, default=DEFAULT_OUT, help="the built site (default web/dist)")
     parser.add_argument("--no-build", action="store_true", help="use the site as it is")
     parser.add_argument("--chromium", default=os.environ.get("PYNET_CHROMIUM", "/usr/bin/chromium"))
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "startup.json")
+    parser.add_argument("--variants", type=variant_list, default=tuple(VARIANTS),
+                        help=f"which to load, comma-separated (default all: {','.join(VARIANTS)})")
+    add_network_arguments(parser)
+    parser.add_argument("--out", type=Path, help="default bench/results/startup.json, or "
+                                                 "startup-MBITmbit.json with --network")
     args = parser.parse_args(argv)
+    if args.network is not None and args.network <= 0:
+        parser.error("--network needs a positive number of Mbit/s")
+    network = (args.network, args.rtt) if args.network is not None else (None, None)
+    out = args.out or REPO / "bench" / "results" / (
+        "startup.json" if args.network is None else f"startup-{args.network:g}mbit.json")
     from playwright.sync_api import sync_playwright
 
     site = args.site.resolve()
@@ -207,13 +235,14 @@ def main(argv=None):
             sys.exit("python build.py failed")
     load_before = round(os.getloadavg()[0], 2)
     with sync_playwright() as pw:
-        result = bench_startup(pw, args.chromium, site, args.reps)
+        result = bench_startup(pw, args.chromium, site, args.reps, args.variants, network)
     result["load_average"] = [load_before, round(os.getloadavg()[0], 2)]
     result["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
     log("\n".join(report_lines(result)))
-    log(f"load average {result['load_average'][0]} before, {result['load_average'][1]} after; wrote {args.out}")
+    log(f"{result['network']}; load average {result['load_average'][0]} before, {result['load_average'][1]} after; "
+        f"wrote {out}")
 
 
 if __name__ == "__main__":
