@@ -44,7 +44,10 @@ const $ = (id) => document.getElementById(id);
 
 const client = new TrainerClient();
 client.addEventListener('change', (e) => { if (e.detail.what === 'runtime' && client.runtime === 'loading') resetMetrics(); });
-client.addEventListener('ready', () => { metrics.readyAt = performance.now(); });
+client.addEventListener('ready', (e) => {
+  metrics.readyAt = performance.now();
+  metrics.pythonStart = (e.detail.info && e.detail.info.pythonStart) || null;
+});
 // The site is copied for offline use once Python is up, so that the copy never slows its start.
 client.addEventListener('ready', () => keepOffline(() => { $('offline-info').textContent = 'Works offline.'; }), { once: true });
 client.addEventListener('accelerated', (e) => {

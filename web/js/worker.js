@@ -85,7 +85,8 @@
  * ── Worker → page (events) ───────────────────────────────────────────────────────────────────
  *   {type:'lifeline'}                    the worker holds the lifeline lock: the page may watch it
  *   {type:'progress', step:'runtime'|'numpy'|'pynet'|'data', fraction: 0..1 overall, note?}
- *   {type:'ready', presets:[...], info:{pyodide, numpy, isolated}}
+ *   {type:'ready', presets:[...], info:{pyodide, numpy, isolated, pythonStart: {from: 'snapshot'|'default', note?}}}
+ *        from 'snapshot': Python's start restored from the build's memory snapshot (web/js/snapshot.js)
  *   {type:'session', session}            the session changed (the first one comes before 'ready')
  *   {type:'accelerated', matmul, notes, threads, oneThreadWhy, tanh}
  *                                        after Ready: which library now does the large matrix products
@@ -106,6 +107,7 @@
 import {
   digitsFault, firstUnusable, lastLine, packageFault, pythonMessage, runtimeFault, unreadableDigits,
 } from './load-faults.js';
+import { afterRestore, SNAPSHOT_FILE, snapshotBytes, snapshotKept } from './snapshot.js';
 
 const RUN_SECONDS = 0.04;        // one run call; short so messages (pause, predict) are served quickly
 const FLUSH_MS = 100;            // at most ~10 training messages per second
@@ -129,6 +131,7 @@ let looping = false;             // a training loop is on (at most one)
 let pending = [];
 let lastFlush = 0;
 let stderrLines = [];
+let pythonStart = { from: 'default' };  // how Python started: 'snapshot' (restored) or 'default' (and why)
 
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 
@@ -309,11 +312,38 @@ function watchRuntimeFailure() {
 
 async function startRuntime() {
   const stopCreep = creep('runtime', 0.02, 0.6);
-  const watch = watchRuntimeFailure();
+  const snapshotUrl = new URL(SNAPSHOT_FILE, PYODIDE_URL).href;
+  const kept = snapshotKept(snapshotUrl);  // looked up while pyodide.mjs downloads
   try {
     const { loadPyodide } = await withTimeout(
       import('../pyodide/pyodide.mjs').catch((err) => { throw Object.assign(err, { file: 'pyodide/pyodide.mjs' }); }),
       TIMEOUTS.runtime, 'Loading the Pyodide runtime took too long. Check the connection to this site, then press Reset.');
+    if (await kept) {
+      try {
+        const restored = await bootPython(loadPyodide, { _loadSnapshot: snapshotBytes(snapshotUrl) });
+        afterRestore(restored);
+        pythonStart = { from: 'snapshot' };
+        return restored;
+      } catch (err) {
+        // A snapshot that does not restore (damaged, or of another runtime) costs one try, never the visit.
+        const why = lastLine(err && err.message);
+        pythonStart = { from: 'default', note: `its snapshot did not restore: ${why}` };
+        console.info(`pynet: Python starts the default way; its snapshot did not restore (${why}).`);
+      }
+    }
+    return await bootPython(loadPyodide, {});
+  } catch (err) {
+    if (err instanceof StepError) throw err;
+    throw new StepError(await runtimeFault(PYODIDE_URL, err), err && (err.stack || err.message));
+  } finally {
+    stopCreep();
+  }
+}
+
+/** loadPyodide with the page's options and `extra`, failing at once if its WebAssembly does not start. */
+async function bootPython(loadPyodide, extra) {
+  const watch = watchRuntimeFailure();
+  try {
     return await withTimeout(
       Promise.race([watch.failure, loadPyodide({
         indexURL: PYODIDE_URL.href,
@@ -321,15 +351,12 @@ async function startRuntime() {
         packages: ['numpy', 'pynet'],
         stdout: (line) => console.log(`[python] ${line}`),
         stderr: (line) => { stderrLines.push(line); if (stderrLines.length > 50) stderrLines.shift(); },
+        ...extra,
       })]),
       TIMEOUTS.runtime,
       'Starting the Pyodide runtime took more than two minutes. Press Reset to try again.');
-  } catch (err) {
-    if (err instanceof StepError) throw err;
-    throw new StepError(await runtimeFault(PYODIDE_URL, err), err && (err.stack || err.message));
   } finally {
     watch.restore();
-    stopCreep();
   }
 }
 
@@ -381,7 +408,7 @@ async function init(msg) {
     post({
       type: 'ready',
       presets: presets.presets,
-      info: { pyodide: pyodide.version, numpy: numpyVersion, isolated: Boolean(control) },
+      info: { pyodide: pyodide.version, numpy: numpyVersion, isolated: Boolean(control), pythonStart },
     });
     accelerate(msg.matmul || 'auto', Number(msg.threads) || 0);  // not awaited: the page is usable (and may train) before it lands
   } catch (err) {

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import digits, editor, lockfile, offline, packages, page_bundle, pynet_wheel, pyc, vendor
+from . import digits, editor, lockfile, offline, packages, page_bundle, pynet_wheel, pyc, snapshot, vendor
 from .common import (BUILD_CODE, DEFAULT_OUT, DIGITS_REL, ROOT, STAMP_NAME, WEB, copy_if_changed, digest,
                      files_digest, log, sha256_file, warn)
 
@@ -210,10 +210,12 @@ def build_site(out, args):
     lock_record = stamp.run("lock", digest(me, pkgs, pynet), lambda: step_lock(out, pkgs, pynet))
     data_inputs = digest(me, vendor.node_version("mnist"), sha256_file(ROOT / "pynet" / "data.py"))
     digits_record = stamp.run("data", data_inputs, lambda: step_data(out))
+    # After the runtime and the standard library it copies the start of.
+    python_start = stamp.run("snapshot", digest(me, runtime, stdlib), lambda: snapshot.step_snapshot(out))
     info = stamp.run("info", digest(pkgs, runtime, stdlib, web, pynet, digits_record),
                      lambda: step_info(out, lock, pkgs, stdlib, pynet, digits_record))
     offline_inputs = digest(me, sha256_file(offline.TEMPLATE), pkgs, runtime, stdlib, web, page, code_editor, lock_record,
-                            digits_record, info)
+                            digits_record, info, python_start)
     stamp.run("offline", offline_inputs, lambda: offline.step_offline(out, optional_files(pkgs)))
     report_python(stamp, compiler)
     return stamp.ran
