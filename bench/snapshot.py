@@ -11,8 +11,9 @@ NumPy and pynet loaded after the restore. This measures that, in a module worker
 
 - Node.js first (`bench/snapshot_probe.mjs`, unless --no-node): the three ways (NumPy through loadPackage,
   NumPy unzipped and imported, bare interpreter), what each snapshot holds and whether NumPy works after it;
-- the snapshot made in Chromium (`loadPyodide({_makeSnapshot: true})`, then `makeMemorySnapshot()`, sent
-  back by the page) and served as a file beside the site, as a build would ship it;
+- the snapshot: by default the one the build made for the page (`pyodide/snapshot.bin.gz`, under Node.js:
+  web/sitebuild/snapshot.py); `--made-in chromium` makes one in the browser (`loadPyodide({_makeSnapshot:
+  true})`, then `makeMemorySnapshot()`, sent back by the page); served as a file beside the site;
 - then, alternating, each in a new Chromium profile (cold HTTP cache) then a new tab of it (warm):
   stock:    `loadPyodide({packages: ['numpy', 'pynet']})`, `import numpy, pynet`;
   snapshot: the same with `_loadSnapshot: fetch('snapshot.bin')`;
@@ -182,6 +183,16 @@ def make_snapshot_in_node(site, where):
             "file_bytes": (where / "snapshot.bin").stat().st_size}
 
 
+def the_sites_snapshot(site, where):
+    """The snapshot the build made for the page (web/sitebuild/snapshot.py), as the page gets it."""
+    shipped = site / "pyodide" / "snapshot.bin.gz"
+    if not shipped.is_file():
+        sys.exit(f"{shipped} is missing: the build makes it with Node.js (`python build.py` says why not)")
+    (where / "snapshot.bin.gz").write_bytes(shipped.read_bytes())
+    (where / "snapshot.bin").write_bytes(gzip.decompress(shipped.read_bytes()))
+    return {"made_in": "site (the build, under Node.js)", "file_bytes": (where / "snapshot.bin").stat().st_size}
+
+
 def node_probe():
     """The Node.js probe's lines, for each way of making the snapshot."""
     lines = []
@@ -198,8 +209,9 @@ def main(argv=None):
     parser.add_argument("--site", type=Path, default=DEFAULT_OUT, help="the built site (default web/dist)")
     parser.add_argument("--no-build", action="store_true", help="use the site as it is")
     parser.add_argument("--no-node", action="store_true", help="skip the Node.js probe")
-    parser.add_argument("--made-in", choices=("chromium", "node"), default="chromium",
-                        help="where the snapshot is made (default chromium: the browser that loads it)")
+    parser.add_argument("--made-in", choices=("site", "chromium", "node"), default="site",
+                        help="the snapshot: the built site's own (default: what the page restores, made by the "
+                             "build under Node.js), one made in Chromium, or one made by bench/snapshot_probe.mjs")
     parser.add_argument("--chromium", default=os.environ.get("PYNET_CHROMIUM", "/usr/bin/chromium"))
     add_network_arguments(parser)
     parser.add_argument("--out", type=Path, help="default bench/results/snapshot.json, or "
@@ -225,10 +237,11 @@ def main(argv=None):
     runs = {mode: {"cold_ms": [], "warm_ms": [], "checks": []} for mode in ("stock", "snapshot")}
     with tempfile.TemporaryDirectory(prefix="pynet-bench-snapshot-") as tmp, \
             serving(bench_site(site, Path(tmp))) as url, sync_playwright() as pw:
-        result["made"] = (make_snapshot(pw, args.chromium, url, Path(tmp)) if args.made_in == "chromium"
-                          else make_snapshot_in_node(site, Path(tmp)))
-        raw = (Path(tmp) / "snapshot.bin").read_bytes()
-        (Path(tmp) / "snapshot.bin.gz").write_bytes(gzip.compress(raw, 9))
+        made = {"site": the_sites_snapshot, "node": make_snapshot_in_node,
+                "chromium": lambda site, where: make_snapshot(pw, args.chromium, url, where)}[args.made_in]
+        result["made"] = made(site, Path(tmp))
+        if not (Path(tmp) / "snapshot.bin.gz").exists():
+            (Path(tmp) / "snapshot.bin.gz").write_bytes(gzip.compress((Path(tmp) / "snapshot.bin").read_bytes(), 9))
         result["made"]["gzip_bytes"] = (Path(tmp) / "snapshot.bin.gz").stat().st_size
         log(f"  snapshot made: {json.dumps(result['made'])}")
         for rep in range(args.reps):

@@ -10,7 +10,10 @@ that profile (warm: what a returning visitor gets; for the page that is its serv
 - floor: a bare page whose module worker only boots the same Pyodide from the same site and imports NumPy
   (`loadPyodide({packages: ['numpy']})`, then `import numpy`): what any Pyodide + NumPy page must wait for;
 - page:  pynet's page, until the worker's ready message (Python, NumPy, pynet, the digits and the presets
-  loaded: the form usable);
+  loaded: the form usable); warm, Python's start is restored from the build's memory snapshot, which the
+  offline copy then holds (web/js/snapshot.js);
+- page without the snapshot: the same, but the snapshot taken out of the offline copy before the warm
+  visit, which then starts Python the default way: what the snapshot brings a return visit;
 - page with .py: the same page built with `--no-pyc`, the stock distribution's Python as sources;
   and its floor, to show what compiling buys a bare Pyodide too.
 
@@ -49,6 +52,12 @@ PAGE_READY = "() => { const m = window.__pynet && window.__pynet.metrics(); retu
 PAGE_READY_AT = "window.__pynet.metrics().readyAt"
 PAGE_SETTLED = """() => window.__pynet.metrics().matmul !== null
   && document.querySelector('[data-testid=offline]').textContent !== ''"""
+# The snapshot taken out of the offline copy: the next visit starts Python the default way (web/js/snapshot.js).
+DROP_SNAPSHOT = """async () => {
+  const url = new URL('pyodide/snapshot.bin.gz', location.href).href;
+  for (const name of await caches.keys()) await (await caches.open(name)).delete(url);
+}"""
+PYTHON_START = "window.__pynet.metrics().pythonStart.from"
 FLOOR_READY = "() => window.__floor && window.__floor.readyAt !== null"
 FLOOR_READY_AT = "window.__floor.readyAt"
 
@@ -128,17 +137,24 @@ def load(page, url, ready, ready_at, network=(None, None)):
 def cold_and_warm(pw, chromium, url, kind, network=(None, None)):
     """(cold ms, warm ms) for one variant in a new profile; `network` (Mbit/s, round trip ms) throttles both."""
     ready, ready_at = (FLOOR_READY, FLOOR_READY_AT) if kind == "floor" else (PAGE_READY, PAGE_READY_AT)
+    warm_start = {"page": "snapshot", "page_default": "default"}.get(kind)
     with tempfile.TemporaryDirectory(prefix="pynet-bench-profile-") as profile:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=chromium, headless=True, args=CHROMIUM_FLAGS, viewport=VIEWPORT)
         try:
             page = context.pages[0] if context.pages else context.new_page()
             cold = load(page, url, ready, ready_at, network)
-            if kind == "page":
+            if warm_start:
                 page.wait_for_function(PAGE_SETTLED, timeout=READY_TIMEOUT_MS)
+            if warm_start == "default":
+                page.evaluate(DROP_SNAPSHOT)
             page.wait_for_timeout(500)
             page.close()
-            warm = load(context.new_page(), url, ready, ready_at, network)
+            page = context.new_page()
+            warm = load(page, url, ready, ready_at, network)
+            if warm_start and page.evaluate(PYTHON_START) != warm_start:
+                raise RuntimeError(f"the warm visit of {kind} should have started Python from "
+                                   f"{warm_start}, not {page.evaluate(PYTHON_START)}")
         finally:
             context.close()
     return cold, warm
@@ -147,6 +163,7 @@ def cold_and_warm(pw, chromium, url, kind, network=(None, None)):
 VARIANTS = {  # name: (site, kind)
     "floor": ("compiled", "floor"),
     "page": ("compiled", "page"),
+    "page_default": ("compiled", "page_default"),
     "page_py": ("py", "page"),
     "floor_py": ("py", "floor"),
 }
@@ -178,6 +195,8 @@ def bench_startup(pw, chromium, site, reps, variants=tuple(VARIANTS), network=(N
         floor = result["floor"][f"{kind}_median_ms"] if "floor" in result else None
         for ratio, name in (("ratio", "page"), ("py_ratio", "page_py")):
             result[f"{ratio}_{kind}"] = result[name][f"{kind}_median_ms"] / floor if floor and name in result else None
+    if "page" in result and "page_default" in result:
+        result["snapshot_ratio_warm"] = result["page"]["warm_median_ms"] / result["page_default"]["warm_median_ms"]
     result["network"] = describe_network(*network)
     return result
 
@@ -189,6 +208,7 @@ def report_lines(result):
     lines = ["| ms from navigation to ready (median) | cold | warm |", "|---|--:|--:|"]
     names = {"floor": "floor: bare worker, Pyodide + `import numpy` (compiled site)",
              "page": "pynet's page (compiled Python, as built)",
+             "page_default": "pynet's page, warm without its snapshot",
              "page_py": "pynet's page, stock .py distribution (`--no-pyc`)",
              "floor_py": "floor on the .py site"}
     for name, text in names.items():
@@ -197,6 +217,8 @@ def report_lines(result):
         lines.append(f"| {text} | {f(result[name]['cold_median_ms'])} | {f(result[name]['warm_median_ms'])} |")
     lines.append(f"| **page ÷ floor** (target ≤ 1.0) | {r(result['ratio_cold'])} | {r(result['ratio_warm'])} |")
     lines.append(f"| page with .py ÷ floor | {r(result['py_ratio_cold'])} | {r(result['py_ratio_warm'])} |")
+    if result.get("snapshot_ratio_warm") is not None:
+        lines.append(f"| page ÷ page without its snapshot, warm | - | {r(result['snapshot_ratio_warm'])} |")
     return lines
 
 
