@@ -1,5 +1,6 @@
 """bench/network.py and the start-up benches' arguments: the link they emulate, and what they refuse."""
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def test_a_throttled_run_keeps_its_own_result_file(monkeypatch, tmp_path):
                 "network": network.describe(*net)}
     monkeypatch.setattr(startup, "bench_startup", fake_bench)
     monkeypatch.setattr(startup, "REPO", tmp_path)
+    # No browser: and the end-to-end tests' Playwright may be running in this process already.
+    monkeypatch.setattr("playwright.sync_api.sync_playwright", lambda: contextlib.nullcontext(None))
     startup.main(["--no-build", "--site", str(tmp_path), "--network", "50", "--variants", "floor,page"])
     assert seen == {"variants": ("floor", "page"), "network": (50.0, network.DEFAULT_RTT_MS)}
     assert (tmp_path / "bench" / "results" / "startup-50mbit.json").is_file()
