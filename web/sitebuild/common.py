@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -28,6 +29,20 @@ def log(message):
 
 def warn(message):
     print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def run_tool(cmd, timeout):
+    """Run a build tool, its output captured; a tool that cannot start or overruns is a failed run."""
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return subprocess.CompletedProcess(cmd, 1, "", str(e))
+
+
+def last_line(result):
+    """What a failed run said last: its error output, else its output, else its exit status."""
+    text = (result.stderr or "").strip() or (result.stdout or "").strip() or f"exit status {result.returncode}"
+    return text.splitlines()[-1]
 
 
 def sha256_file(path):

@@ -23,7 +23,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .common import BUILD_CODE, NODE, cache_dir, copy_if_changed, log, sha256_file, store_in_cache
+from .common import (BUILD_CODE, NODE, cache_dir, copy_if_changed, last_line, log, run_tool, sha256_file,
+                     store_in_cache)
 
 TARGET = (3, 12)                        # Pyodide 0.27's CPython
 PYTHON_TAG = "cp312"
@@ -142,19 +143,19 @@ class PyodideBuild:
                  [str(self.venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
                   PYODIDE_BUILD]]
         for cmd in steps:
-            result = _run(cmd)
+            result = run_tool(cmd, TIMEOUT)
             if result.returncode != 0:
                 shutil.rmtree(self.venv, ignore_errors=True)
-                raise NoCompiler(f"`{' '.join(cmd[1:4])}` failed: {_last_line(result)}")
+                raise NoCompiler(f"`{' '.join(cmd[1:4])}` failed: {last_line(result)}")
         (self.venv / ".complete").write_text(exe + "\n")
 
     def compile(self, src, work):
         archive = work / src.name
         shutil.copyfile(src, archive)
-        result = _run([str(self.cli), "py-compile", "--silent", "--no-keep", str(archive)])
+        result = run_tool([str(self.cli), "py-compile", "--silent", "--no-keep", str(archive)], TIMEOUT)
         out = work / compiled_name(src.name)
         if result.returncode != 0 or not out.is_file():
-            raise NoCompiler(f"pyodide py-compile {src.name} failed: {_last_line(result)}")
+            raise NoCompiler(f"pyodide py-compile {src.name} failed: {last_line(result)}")
         return out
 
 
@@ -180,23 +181,11 @@ class NodePyodide:
 
     def compile(self, src, work):
         out = work / compiled_name(src.name)
-        result = _run([self.node, str(BUILD_CODE / "pyc_node.mjs"), str(NODE / "pyodide"),
-                       str(BUILD_CODE / "pyc_archive.py"), str(src), str(out)])
+        result = run_tool([self.node, str(BUILD_CODE / "pyc_node.mjs"), str(NODE / "pyodide"),
+                           str(BUILD_CODE / "pyc_archive.py"), str(src), str(out)], TIMEOUT)
         if result.returncode != 0 or not out.is_file():
-            raise NoCompiler(f"compiling {src.name} under Node.js failed: {_last_line(result)}")
+            raise NoCompiler(f"compiling {src.name} under Node.js failed: {last_line(result)}")
         return out
-
-
-def _run(cmd):
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return subprocess.CompletedProcess(cmd, 1, "", str(e))
-
-
-def _last_line(result):
-    text = (result.stderr or "").strip() or (result.stdout or "").strip() or f"exit status {result.returncode}"
-    return text.splitlines()[-1]
 
 
 # ---------------------------------------------------------------- what the build calls

@@ -14,9 +14,8 @@ starts Python as Pyodide does by default.
 from __future__ import annotations
 
 import shutil
-import subprocess
 
-from .common import BUILD_CODE, warn
+from .common import BUILD_CODE, last_line, run_tool, warn
 
 REL = "pyodide/snapshot.bin.gz"
 MAKER = BUILD_CODE / "snapshot_node.mjs"
@@ -29,14 +28,9 @@ def step_snapshot(out):
     node = shutil.which("node")
     why_not = None if node else "Node.js (`node`) is not on PATH"
     if node:
-        try:
-            done = subprocess.run([node, str(MAKER), str(out / "pyodide"), str(target)],
-                                  capture_output=True, text=True, timeout=TIMEOUT)
-            if done.returncode != 0:
-                lines = (done.stderr or done.stdout or f"exit status {done.returncode}").strip().splitlines()
-                why_not = f"making it under Node.js failed: {lines[-1]}"
-        except (OSError, subprocess.TimeoutExpired) as e:
-            why_not = f"making it under Node.js failed: {e}"
+        done = run_tool([node, str(MAKER), str(out / "pyodide"), str(target)], TIMEOUT)
+        if done.returncode != 0:
+            why_not = f"making it under Node.js failed: {last_line(done)}"
     if why_not:
         target.unlink(missing_ok=True)
         warn(f"no memory snapshot of Python's start ({why_not}): the page starts Python the default way")
