@@ -9,6 +9,8 @@ every variant alike).
 """
 from __future__ import annotations
 
+import argparse
+
 DEFAULT_RTT_MS = 20  # a round trip on a good broadband or 4G link
 
 
@@ -32,12 +34,33 @@ def throttle(page, mbit, rtt_ms=DEFAULT_RTT_MS):
     session.send("Network.emulateNetworkConditions", conditions(mbit, rtt_ms))
 
 
+def positive_mbit(text):
+    """--network's value: a positive number of Mbit/s, else an argparse error."""
+    try:
+        mbit = float(text)
+    except ValueError:
+        mbit = None
+    if not mbit or mbit <= 0:
+        raise argparse.ArgumentTypeError(f"needs a positive number of Mbit/s, not {text!r}")
+    return mbit
+
+
 def add_arguments(parser):
-    parser.add_argument("--network", type=float, metavar="MBIT",
+    parser.add_argument("--network", type=positive_mbit, metavar="MBIT",
                         help="throttle every load to MBIT megabits per second (DevTools network emulation); "
                              "default: 127.0.0.1 at full speed")
     parser.add_argument("--rtt", type=float, default=DEFAULT_RTT_MS, metavar="MS",
                         help=f"with --network, the round-trip time added to each request (default {DEFAULT_RTT_MS})")
+
+
+def chosen(args):
+    """(Mbit/s, round trip ms) that add_arguments' options chose, or (None, None): 127.0.0.1 unthrottled."""
+    return (args.network, args.rtt) if args.network is not None else (None, None)
+
+
+def result_file(results, stem, mbit):
+    """Where a bench keeps its results: stem.json, or stem-MBITmbit.json for a throttled run."""
+    return results / (f"{stem}.json" if mbit is None else f"{stem}-{mbit:g}mbit.json")
 
 
 def describe(mbit, rtt_ms):

@@ -37,8 +37,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "bench")]
 
-from network import add_arguments as add_network_arguments, describe as describe_network, throttle  # noqa: E402
-from startup import VIEWPORT, CHROMIUM_FLAGS, DEFAULT_OUT, log, median, page_policy, serving  # noqa: E402
+import network  # noqa: E402
+from network import throttle  # noqa: E402
+from startup import (VIEWPORT, CHROMIUM_FLAGS, DEFAULT_OUT, SNAPSHOT_REL, log, median, page_policy,  # noqa: E402
+                     serving)
 
 TIMEOUT_MS = 180_000
 NUMPY_WHEEL = Path.home() / ".cache" / "pynet" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
@@ -152,8 +154,8 @@ def make_snapshot(pw, chromium, url, where):
     return made
 
 
-def cold_and_warm(pw, chromium, url, mode, network=(None, None)):
-    """((cold ms, its check), (warm ms, its check)) in a new profile; `network` throttles both visits."""
+def cold_and_warm(pw, chromium, url, mode, link=(None, None)):
+    """((cold ms, its check), (warm ms, its check)) in a new profile; `link` throttles both visits."""
     with tempfile.TemporaryDirectory(prefix="pynet-bench-profile-") as profile:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=chromium, headless=True, args=CHROMIUM_FLAGS, viewport=VIEWPORT)
@@ -161,7 +163,7 @@ def cold_and_warm(pw, chromium, url, mode, network=(None, None)):
             out = []
             for visit in ("cold", "warm"):
                 page = context.new_page()
-                throttle(page, *network)
+                throttle(page, *link)
                 page.goto(f"{url}?mode={mode}")
                 ready_at = wait(page, "readyAt")
                 out.append((ready_at, wait(page, "check")))
@@ -185,11 +187,12 @@ def make_snapshot_in_node(site, where):
 
 def the_sites_snapshot(site, where):
     """The snapshot the build made for the page (web/sitebuild/snapshot.py), as the page gets it."""
-    shipped = site / "pyodide" / "snapshot.bin.gz"
+    shipped = site / SNAPSHOT_REL
     if not shipped.is_file():
         sys.exit(f"{shipped} is missing: the build makes it with Node.js (`python build.py` says why not)")
-    (where / "snapshot.bin.gz").write_bytes(shipped.read_bytes())
-    (where / "snapshot.bin").write_bytes(gzip.decompress(shipped.read_bytes()))
+    gzipped = shipped.read_bytes()
+    (where / "snapshot.bin.gz").write_bytes(gzipped)
+    (where / "snapshot.bin").write_bytes(gzip.decompress(gzipped))
     return {"made_in": "site (the build, under Node.js)", "file_bytes": (where / "snapshot.bin").stat().st_size}
 
 
@@ -213,15 +216,12 @@ def main(argv=None):
                         help="the snapshot: the built site's own (default: what the page restores, made by the "
                              "build under Node.js), one made in Chromium, or one made by bench/snapshot_probe.mjs")
     parser.add_argument("--chromium", default=os.environ.get("PYNET_CHROMIUM", "/usr/bin/chromium"))
-    add_network_arguments(parser)
+    network.add_arguments(parser)
     parser.add_argument("--out", type=Path, help="default bench/results/snapshot.json, or "
                                                  "snapshot-MBITmbit.json with --network")
     args = parser.parse_args(argv)
-    if args.network is not None and args.network <= 0:
-        parser.error("--network needs a positive number of Mbit/s")
-    network = (args.network, args.rtt) if args.network is not None else (None, None)
-    out = args.out or REPO / "bench" / "results" / (
-        "snapshot.json" if args.network is None else f"snapshot-{args.network:g}mbit.json")
+    link = network.chosen(args)
+    out = args.out or network.result_file(REPO / "bench" / "results", "snapshot", args.network)
     modes = {"stock": "stock", "snapshot": "snapshot" if args.network is None else "snapshot-gz"}
     from playwright.sync_api import sync_playwright
 
@@ -246,7 +246,7 @@ def main(argv=None):
         log(f"  snapshot made: {json.dumps(result['made'])}")
         for rep in range(args.reps):
             for mode, run in runs.items():
-                (cold, cold_check), (warm, warm_check) = cold_and_warm(pw, args.chromium, url, modes[mode], network)
+                (cold, cold_check), (warm, warm_check) = cold_and_warm(pw, args.chromium, url, modes[mode], link)
                 run["cold_ms"].append(cold)
                 run["warm_ms"].append(warm)
                 run["checks"] += [cold_check, warm_check]
@@ -257,7 +257,7 @@ def main(argv=None):
         run["cold_median_ms"], run["warm_median_ms"] = median(run["cold_ms"]), median(run["warm_ms"])
     checks = [json.dumps(c, sort_keys=True) for run in runs.values() for c in run["checks"]]
     result.update(runs, same_numbers=len(set(checks)) == 1, check=runs["stock"]["checks"][0])
-    result["network"] = describe_network(*network)
+    result["network"] = network.describe(*link)
     result["load_average"].append(round(os.getloadavg()[0], 2))
     result["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -38,9 +38,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "web"), str(REPO / "tests" / "e2e")]
 
 from e2e_support import CHROMIUM_FLAGS  # noqa: E402
-from network import add_arguments as add_network_arguments, describe as describe_network, throttle  # noqa: E402
+import network  # noqa: E402
+from network import throttle  # noqa: E402
 from sitebuild.common import DEFAULT_OUT  # noqa: E402
 from sitebuild.serve import make_server, page_policy  # noqa: E402
+from sitebuild.snapshot import REL as SNAPSHOT_REL  # noqa: E402
 
 READY_TIMEOUT_MS = 120_000
 VIEWPORT = {"width": 1280, "height": 900}
@@ -53,10 +55,10 @@ PAGE_READY_AT = "window.__pynet.metrics().readyAt"
 PAGE_SETTLED = """() => window.__pynet.metrics().matmul !== null
   && document.querySelector('[data-testid=offline]').textContent !== ''"""
 # The snapshot taken out of the offline copy: the next visit starts Python the default way (web/js/snapshot.js).
-DROP_SNAPSHOT = """async () => {
-  const url = new URL('pyodide/snapshot.bin.gz', location.href).href;
+DROP_SNAPSHOT = f"""async () => {{
+  const url = new URL('{SNAPSHOT_REL}', location.href).href;
   for (const name of await caches.keys()) await (await caches.open(name)).delete(url);
-}"""
+}}"""
 PYTHON_START = "window.__pynet.metrics().pythonStart.from"
 FLOOR_READY = "() => window.__floor && window.__floor.readyAt !== null"
 FLOOR_READY_AT = "window.__floor.readyAt"
@@ -127,15 +129,15 @@ def floor_site(site, where):
     return where
 
 
-def load(page, url, ready, ready_at, network=(None, None)):
-    throttle(page, *network)
+def load(page, url, ready, ready_at, link=(None, None)):
+    throttle(page, *link)
     page.goto(url)
     page.wait_for_function(ready, timeout=READY_TIMEOUT_MS)
     return page.evaluate(ready_at)
 
 
-def cold_and_warm(pw, chromium, url, kind, network=(None, None)):
-    """(cold ms, warm ms) for one variant in a new profile; `network` (Mbit/s, round trip ms) throttles both."""
+def cold_and_warm(pw, chromium, url, kind, link=(None, None)):
+    """(cold ms, warm ms) for one variant in a new profile; `link` (Mbit/s, round trip ms) throttles both."""
     ready, ready_at = (FLOOR_READY, FLOOR_READY_AT) if kind == "floor" else (PAGE_READY, PAGE_READY_AT)
     warm_start = {"page": "snapshot", "page_default": "default"}.get(kind)
     with tempfile.TemporaryDirectory(prefix="pynet-bench-profile-") as profile:
@@ -143,7 +145,7 @@ def cold_and_warm(pw, chromium, url, kind, network=(None, None)):
             profile, executable_path=chromium, headless=True, args=CHROMIUM_FLAGS, viewport=VIEWPORT)
         try:
             page = context.pages[0] if context.pages else context.new_page()
-            cold = load(page, url, ready, ready_at, network)
+            cold = load(page, url, ready, ready_at, link)
             if warm_start:
                 page.wait_for_function(PAGE_SETTLED, timeout=READY_TIMEOUT_MS)
             if warm_start == "default":
@@ -151,7 +153,7 @@ def cold_and_warm(pw, chromium, url, kind, network=(None, None)):
             page.wait_for_timeout(500)
             page.close()
             page = context.new_page()
-            warm = load(page, url, ready, ready_at, network)
+            warm = load(page, url, ready, ready_at, link)
             if warm_start and page.evaluate(PYTHON_START) != warm_start:
                 raise RuntimeError(f"the warm visit of {kind} should have started Python from "
                                    f"{warm_start}, not {page.evaluate(PYTHON_START)}")
@@ -169,7 +171,7 @@ VARIANTS = {  # name: (site, kind)
 }
 
 
-def bench_startup(pw, chromium, site, reps, variants=tuple(VARIANTS), network=(None, None)):
+def bench_startup(pw, chromium, site, reps, variants=tuple(VARIANTS), link=(None, None)):
     """Cold and warm Ready of `variants`, `reps` times, alternating; medians and ratios."""
     runs = {name: {"cold_ms": [], "warm_ms": []} for name in variants}
     sites = {"compiled": site}
@@ -183,7 +185,7 @@ def bench_startup(pw, chromium, site, reps, variants=tuple(VARIANTS), network=(N
             urls[name] = stack.enter_context(serving(root))
         for rep in range(reps):
             for name in variants:
-                cold, warm = cold_and_warm(pw, chromium, urls[name], VARIANTS[name][1], network)
+                cold, warm = cold_and_warm(pw, chromium, urls[name], VARIANTS[name][1], link)
                 runs[name]["cold_ms"].append(cold)
                 runs[name]["warm_ms"].append(warm)
             log(f"  start-up rep {rep + 1}: " + ", ".join(
@@ -197,7 +199,7 @@ def bench_startup(pw, chromium, site, reps, variants=tuple(VARIANTS), network=(N
             result[f"{ratio}_{kind}"] = result[name][f"{kind}_median_ms"] / floor if floor and name in result else None
     if "page" in result and "page_default" in result:
         result["snapshot_ratio_warm"] = result["page"]["warm_median_ms"] / result["page_default"]["warm_median_ms"]
-    result["network"] = describe_network(*network)
+    result["network"] = network.describe(*link)
     return result
 
 
@@ -239,15 +241,12 @@ def main(argv=None):
     parser.add_argument("--chromium", default=os.environ.get("PYNET_CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--variants", type=variant_list, default=tuple(VARIANTS),
                         help=f"which to load, comma-separated (default all: {','.join(VARIANTS)})")
-    add_network_arguments(parser)
+    network.add_arguments(parser)
     parser.add_argument("--out", type=Path, help="default bench/results/startup.json, or "
                                                  "startup-MBITmbit.json with --network")
     args = parser.parse_args(argv)
-    if args.network is not None and args.network <= 0:
-        parser.error("--network needs a positive number of Mbit/s")
-    network = (args.network, args.rtt) if args.network is not None else (None, None)
-    out = args.out or REPO / "bench" / "results" / (
-        "startup.json" if args.network is None else f"startup-{args.network:g}mbit.json")
+    link = network.chosen(args)
+    out = args.out or network.result_file(REPO / "bench" / "results", "startup", args.network)
     from playwright.sync_api import sync_playwright
 
     site = args.site.resolve()
@@ -257,7 +256,7 @@ def main(argv=None):
             sys.exit("python build.py failed")
     load_before = round(os.getloadavg()[0], 2)
     with sync_playwright() as pw:
-        result = bench_startup(pw, args.chromium, site, args.reps, args.variants, network)
+        result = bench_startup(pw, args.chromium, site, args.reps, args.variants, link)
     result["load_average"] = [load_before, round(os.getloadavg()[0], 2)]
     result["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     out.parent.mkdir(parents=True, exist_ok=True)
